@@ -1,0 +1,270 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/netsnap/netsnap/snapshot"
+	"github.com/netsnap/netsnap/snapshot/collect/sockdiag"
+)
+
+func (r Root) readString(p string) string {
+	b, err := r.readAll(p, 64<<10)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// Hostname returns the host name seen through root ("/" = this host).
+func Hostname(root string) string {
+	r := Root{Dir: root}
+	if r.Dir == "" {
+		r.Dir = hostRoot
+	}
+	if h := r.readString("/proc/sys/kernel/hostname"); h != "" {
+		return h
+	}
+	if h := r.readString("/etc/hostname"); h != "" {
+		return h
+	}
+	if r.Live() {
+		if h, err := os.Hostname(); err == nil {
+			return h
+		}
+	}
+	return "unknown"
+}
+
+// identify fills the manifest's host identity.
+func (c *collector) identify() {
+	r := c.root
+	c.m.Hostname = Hostname(r.Dir)
+	c.m.KernelRelease = r.readString("/proc/sys/kernel/osrelease")
+	c.m.KernelVersion = r.readString("/proc/sys/kernel/version")
+	c.m.BootID = r.readString("/proc/sys/kernel/random/boot_id")
+	if r.Live() {
+		var u syscall.Utsname
+		if c.m.KernelRelease == "" && syscall.Uname(&u) == nil {
+			c.m.KernelRelease = utsString(u.Release[:])
+		}
+	}
+	c.m.CPUs = cpuCount(r.readString("/sys/devices/system/cpu/online"))
+	if c.m.CPUs == 0 {
+		if b, err := r.readAll("/proc/stat", 1<<20); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if len(line) > 3 && strings.HasPrefix(line, "cpu") && line[3] >= '0' && line[3] <= '9' {
+					c.m.CPUs++
+				}
+			}
+		}
+	}
+	if c.m.CPUs == 0 && r.Live() {
+		c.m.CPUs = runtime.NumCPU()
+	}
+}
+
+func utsString(b []int8) string {
+	var sb strings.Builder
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		sb.WriteByte(byte(c))
+	}
+	return sb.String()
+}
+
+// cpuCount counts the CPUs of a list such as "0-3,6,8-9".
+func cpuCount(list string) int {
+	n := 0
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return 0
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return 0
+			}
+		}
+		n += b - a + 1
+	}
+	return n
+}
+
+// kmsg reads the kernel ring buffer from /dev/kmsg without blocking and keeps its tail.
+func kmsg(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	t0 := time.Now()
+	p := s.Paths[0]
+	r := snapshot.SourceResult{Name: s.Name, Path: p, Sample: sample}
+	c.spool.Reset()
+	fd, err := syscall.Open(c.root.Path(p), syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		r.Status, r.Error = statusOf(&os.PathError{Op: "open", Path: p, Err: err}), err.Error()
+		return []snapshot.SourceResult{r}
+	}
+	defer syscall.Close(fd)
+	buf := make([]byte, 16<<10)
+	limit := 4 * c.opt.LogMaxBytes // the ring buffer is at most 32 MiB
+	for c.spool.Len() < limit {
+		if c.ctx.Err() != nil || time.Since(t0) > c.opt.SourceTimeout {
+			r.Error = "stopped early: timeout"
+			break
+		}
+		n, err := syscall.Read(fd, buf)
+		if err == syscall.EINTR || err == syscall.EPIPE {
+			continue // EPIPE: records were overwritten while we read; go on with the next
+		}
+		if err == syscall.EAGAIN || n <= 0 {
+			break
+		}
+		if err != nil {
+			r.Error = err.Error()
+			break
+		}
+		if _, err := c.spool.Write(buf[:n]); err != nil {
+			r.Status, r.Error = snapshot.StatusError, err.Error()
+			return []snapshot.SourceResult{r}
+		}
+	}
+	off := c.spool.TailOffset(c.opt.LogMaxBytes)
+	n, err := c.addSpool(archiveName(p, sample), off)
+	if err != nil {
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+		return []snapshot.SourceResult{r}
+	}
+	r.Archive, r.Bytes, r.Truncated = archiveName(p, sample), n, off > 0
+	r.DurationMS = ms(time.Since(t0))
+	return []snapshot.SourceResult{r}
+}
+
+// journalArchive is where journalctl's output is stored.
+const journalArchive = "netsnap/journalctl-k.txt"
+
+// journal runs `journalctl -k -b` when the host keeps its kernel log in the
+// journal and has no kern.log. It is the only program netsnap ever executes.
+func journal(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	t0 := time.Now()
+	r := snapshot.SourceResult{Name: s.Name, Path: s.Paths[0], Sample: sample}
+	if _, err := c.root.Stat("/var/log/kern.log"); err == nil {
+		r.Status, r.Error = snapshot.StatusSkipped, "the host has /var/log/kern.log"
+		return []snapshot.SourceResult{r}
+	}
+	if _, err := c.root.Stat("/run/systemd/journal"); err != nil {
+		r.Status, r.Error = snapshot.StatusMissing, "no journald on this host"
+		return []snapshot.SourceResult{r}
+	}
+	bin, err := exec.LookPath("journalctl")
+	if err != nil {
+		r.Status, r.Error = snapshot.StatusMissing, "journalctl not found"
+		return []snapshot.SourceResult{r}
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.opt.SourceTimeout)
+	defer cancel()
+	c.spool.Reset()
+	cmd := exec.CommandContext(ctx, bin, "-k", "-b", "--no-pager", "-q", "-o", "short-precise", "-n", "200000")
+	cmd.Stdout = c.spool
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{b: &stderr, max: 4096}
+	cmd.Env = []string{"LC_ALL=C", "SYSTEMD_PAGER=", "PATH=/usr/bin:/bin:/usr/sbin:/sbin"}
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		r.Error = "stopped after " + ms2s(time.Since(t0)) + ": timeout"
+		r.Truncated = true
+	} else if err != nil {
+		r.Status, r.Error = snapshot.StatusError, strings.TrimSpace(err.Error()+": "+stderr.String())
+		if c.spool.Len() == 0 {
+			return []snapshot.SourceResult{r}
+		}
+	}
+	off := c.spool.TailOffset(c.opt.LogMaxBytes)
+	n, werr := c.addSpool(journalArchive, off)
+	if werr != nil {
+		r.Status, r.Error = snapshot.StatusError, werr.Error()
+		return []snapshot.SourceResult{r}
+	}
+	r.Archive, r.Bytes = journalArchive, n
+	r.Truncated = r.Truncated || off > 0
+	r.DurationMS = ms(time.Since(t0))
+	return []snapshot.SourceResult{r}
+}
+
+type limitedBuffer struct {
+	b   *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.b.Len(); room > 0 {
+		if len(p) > room {
+			l.b.Write(p[:room])
+		} else {
+			l.b.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+// listenersArchive is the archive name of the listener dump within a sample.
+const listenersArchive = "netsnap/listeners.txt"
+
+// listeners dumps TCP listeners with their backlog through NETLINK_SOCK_DIAG,
+// only when the kernel already has inet_diag and tcp_diag (asking for them
+// would make the kernel load the modules).
+func listeners(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	t0 := time.Now()
+	r := snapshot.SourceResult{Name: s.Name, Path: s.Paths[0], Sample: sample}
+	modules, modErr := c.root.readAll("/proc/modules", 4<<20)
+	builtin, binErr := c.root.readAll("/lib/modules/"+c.m.KernelRelease+"/modules.builtin", 4<<20)
+	if ok, why := sockdiag.Available(modules, modErr, builtin, binErr); !ok {
+		r.Status, r.Error = snapshot.StatusSkipped, why
+		return []snapshot.SourceResult{r}
+	}
+	c.spool.Reset()
+	ctx, cancel := context.WithTimeout(c.ctx, c.opt.SourceTimeout)
+	defer cancel()
+	if _, err := sockdiag.DumpListeners(ctx, c.spool); err != nil {
+		r.Status, r.Error = statusOf(err), err.Error()
+		return []snapshot.SourceResult{r}
+	}
+	name := archiveName(listenersArchive, sample)
+	n, err := c.addSpool(name, 0)
+	if err != nil {
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+		return []snapshot.SourceResult{r}
+	}
+	r.Archive, r.Bytes, r.DurationMS = name, n, ms(time.Since(t0))
+	return []snapshot.SourceResult{r}
+}
+
+// readAll reads a small regular host file (at most max bytes) directly,
+// for facts the collector needs itself (hostname, kernel release, modules).
+func (r Root) readAll(p string, max int64) ([]byte, error) {
+	f, err := r.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "read", Path: p, Err: errors.New("not a regular file")}
+	}
+	return io.ReadAll(io.LimitReader(f, max))
+}

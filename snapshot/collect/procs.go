@@ -1,0 +1,275 @@
+package collect
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/netsnap/netsnap/snapshot"
+)
+
+// procInfo is what the process scan keeps of one process: a few numbers,
+// and the command line only for nginx-family processes.
+type procInfo struct {
+	pid, ppid  int
+	uid        int
+	comm       string
+	cmdline    string // NULs turned into spaces; nginx family only
+	rawCmdline []byte // nginx family only
+	fds        int    // -1 when unknown
+	nofileSoft string
+	nofileHard string
+	nginx      bool
+}
+
+// processesArchive is the archive name of the process list.
+const processesArchive = "netsnap/processes.txt"
+
+// socketOwnersArchive is the archive name of the socket ownership list.
+const socketOwnersArchive = "netsnap/socket-owners.txt"
+
+// nginxNames are the command names of the nginx family.
+var nginxNames = map[string]bool{"nginx": true, "openresty": true, "tengine": true}
+
+// scanProcs reads the process table once (cached), bounded by the per-source timeout.
+func (c *collector) scanProcs() ([]procInfo, error) {
+	if c.procs != nil {
+		return c.procs, nil
+	}
+	ents, err := c.root.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	procs := make([]procInfo, 0, 256)
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if c.ctx.Err() != nil || time.Since(t0) > c.opt.SourceTimeout {
+			break
+		}
+		p, ok := c.readProc(pid)
+		if ok {
+			procs = append(procs, p)
+		}
+	}
+	c.procs = procs
+	return procs, nil
+}
+
+func (c *collector) readProc(pid int) (procInfo, bool) {
+	dir := "/proc/" + strconv.Itoa(pid)
+	p := procInfo{pid: pid, uid: -1, fds: -1, nofileSoft: "-", nofileHard: "-"}
+	stat, err := c.root.readAll(dir+"/stat", 4096)
+	if err != nil {
+		return p, false // gone, or not a process directory
+	}
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+	open := bytes.IndexByte(stat, '(')
+	closeP := bytes.LastIndexByte(stat, ')')
+	if open < 0 || closeP < open {
+		return p, false
+	}
+	p.comm = cleanField(string(stat[open+1 : closeP]))
+	rest := strings.Fields(string(stat[closeP+1:]))
+	if len(rest) >= 2 {
+		p.ppid, _ = strconv.Atoi(rest[1])
+	}
+	if fi, err := c.root.Stat(dir); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			p.uid = int(st.Uid)
+		}
+	}
+	if lim, err := c.root.readAll(dir+"/limits", 8192); err == nil {
+		p.nofileSoft, p.nofileHard = parseNofile(lim)
+	}
+	p.fds = c.countFDs(dir + "/fd")
+	raw, err := c.root.readAll(dir+"/cmdline", 8192)
+	if err == nil && isNginxProc(p.comm, raw) {
+		p.nginx = true
+		p.rawCmdline = raw
+		p.cmdline = strings.TrimSpace(strings.ReplaceAll(string(raw), "\x00", " "))
+	}
+	return p, true
+}
+
+// isNginxProc tells an nginx, Tengine or OpenResty process by its name or its (rewritten) title.
+func isNginxProc(comm string, cmdline []byte) bool {
+	if nginxNames[comm] {
+		return true
+	}
+	first, _, _ := strings.Cut(string(cmdline), "\x00")
+	if name, _, ok := strings.Cut(first, ": "); ok && nginxNames[name] {
+		return true
+	}
+	return nginxNames[path.Base(strings.Fields(first + " x")[0])]
+}
+
+// parseNofile returns the soft and hard "Max open files" of /proc/PID/limits.
+func parseNofile(limits []byte) (soft, hard string) {
+	for _, line := range strings.Split(string(limits), "\n") {
+		if !strings.HasPrefix(line, "Max open files") {
+			continue
+		}
+		f := strings.Fields(strings.TrimPrefix(line, "Max open files"))
+		if len(f) >= 2 {
+			return f[0], f[1]
+		}
+	}
+	return "-", "-"
+}
+
+// countFDs counts the entries of /proc/PID/fd without holding them all.
+func (c *collector) countFDs(dir string) int {
+	fp, err := c.root.Resolve(dir)
+	if err != nil {
+		return -1
+	}
+	f, err := os.Open(fp)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	n := 0
+	for {
+		names, err := f.Readdirnames(1024)
+		n += len(names)
+		if err != nil || len(names) == 0 {
+			break
+		}
+	}
+	return n
+}
+
+func cleanField(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// processes writes the process list as netsnap/processes.txt.
+func processes(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	t0 := time.Now()
+	r := snapshot.SourceResult{Name: s.Name, Path: "/proc/[0-9]*", Sample: sample}
+	procs, err := c.scanProcs()
+	if err != nil {
+		r.Status, r.Error = statusOf(err), errText(err)
+		return []snapshot.SourceResult{r}
+	}
+	c.spool.Reset()
+	fmt.Fprintf(c.spool, "# netsnap processes v1: pid ppid uid comm open_fds nofile_soft nofile_hard cmdline\n")
+	fmt.Fprintf(c.spool, "# tab-separated; \"-\" = unknown; cmdline is recorded for nginx-family processes only\n")
+	for _, p := range procs {
+		cmd := "-"
+		if p.nginx && p.cmdline != "" {
+			cmd = cleanField(p.cmdline)
+		}
+		fds := "-"
+		if p.fds >= 0 {
+			fds = strconv.Itoa(p.fds)
+		}
+		uid := "-"
+		if p.uid >= 0 {
+			uid = strconv.Itoa(p.uid)
+		}
+		fmt.Fprintf(c.spool, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", p.pid, p.ppid, uid, p.comm, fds, p.nofileSoft, p.nofileHard, cmd)
+	}
+	n, err := c.addSpool(processesArchive, 0)
+	if err != nil {
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+		return []snapshot.SourceResult{r}
+	}
+	r.Archive, r.Bytes, r.Items, r.DurationMS = processesArchive, n, len(procs), ms(time.Since(t0))
+	return []snapshot.SourceResult{r}
+}
+
+// socketOwners walks /proc/*/fd and writes "inode pid fd" for every socket,
+// streaming: nothing is held per socket.
+func socketOwners(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	t0 := time.Now()
+	r := snapshot.SourceResult{Name: s.Name, Path: "/proc/*/fd", Sample: sample}
+	ents, err := c.root.ReadDir("/proc")
+	if err != nil {
+		r.Status, r.Error = statusOf(err), errText(err)
+		return []snapshot.SourceResult{r}
+	}
+	c.spool.Reset()
+	fmt.Fprintf(c.spool, "# netsnap socket owners v1: inode pid fd (tab-separated)\n")
+	denied := 0
+	sockets := 0
+	buf := make([]byte, 0, 64)
+	link := make([]byte, 128)
+outer:
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 0 {
+			continue
+		}
+		dir := "/proc/" + e.Name() + "/fd/"
+		f, err := os.Open(c.root.Path(dir))
+		if err != nil {
+			if os.IsPermission(err) {
+				denied++
+			}
+			continue
+		}
+		deniedHere := false
+		for {
+			if c.ctx.Err() != nil || time.Since(t0) > c.opt.SourceTimeout {
+				f.Close()
+				r.Status, r.Error, r.Truncated = snapshot.StatusTimeout, "stopped after "+ms2s(time.Since(t0)), true
+				break outer
+			}
+			names, err := f.Readdirnames(1024)
+			for _, name := range names {
+				n, err := syscall.Readlink(c.root.Path(dir+name), link)
+				if err == syscall.EACCES || err == syscall.EPERM {
+					deniedHere = true
+					continue
+				}
+				if err != nil || n < 9 || string(link[:8]) != "socket:[" || link[n-1] != ']' {
+					continue
+				}
+				buf = append(buf[:0], link[8:n-1]...)
+				buf = append(buf, '\t')
+				buf = strconv.AppendInt(buf, int64(pid), 10)
+				buf = append(buf, '\t')
+				buf = append(buf, name...)
+				buf = append(buf, '\n')
+				c.spool.Write(buf)
+				sockets++
+			}
+			if err != nil || len(names) == 0 {
+				break
+			}
+		}
+		f.Close()
+		if deniedHere {
+			denied++
+		}
+	}
+	if denied > 0 && r.Error == "" {
+		r.Error = fmt.Sprintf("the fds of %d processes could not be read (not root, or restricted by the kernel)", denied)
+	}
+	n, err := c.addSpool(socketOwnersArchive, 0)
+	if err != nil {
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+		return []snapshot.SourceResult{r}
+	}
+	r.Archive, r.Bytes, r.Items, r.DurationMS = socketOwnersArchive, n, sockets, ms(time.Since(t0))
+	return []snapshot.SourceResult{r}
+}

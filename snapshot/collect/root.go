@@ -1,0 +1,195 @@
+package collect
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// hostRoot is the only place the live root appears.
+const hostRoot = "/"
+
+// Root reads host paths ("/proc/net/tcp") from a directory laid out like
+// "/": the live host when Dir is "/", a fixture tree or a disk image
+// otherwise. Under a non-live root, symbolic links are resolved inside the
+// root, as chroot would: an absolute link target is taken relative to Dir,
+// and ".." never climbs above Dir.
+type Root struct {
+	Dir string
+}
+
+// Live reports whether the root is the running host.
+func (r Root) Live() bool { return r.Dir == "" || r.Dir == hostRoot }
+
+// Path returns the filesystem path of the host path p, without resolving links.
+func (r Root) Path(p string) string {
+	if r.Live() {
+		return path.Clean("/" + p)
+	}
+	return filepath.Join(r.Dir, path.Clean("/"+p))
+}
+
+// errLinkLoop is returned when resolving a path meets too many links.
+var errLinkLoop = errors.New("too many levels of symbolic links")
+
+// Resolve returns the filesystem path of host path p with every symbolic
+// link resolved inside the root. On the live host it is Path(p): the kernel
+// resolves links itself.
+func (r Root) Resolve(p string) (string, error) {
+	if r.Live() {
+		return r.Path(p), nil
+	}
+	parts := splitPath(p)
+	resolved := "/" // host path resolved so far, always clean and absolute
+	links := 0
+	for len(parts) > 0 {
+		part := parts[0]
+		parts = parts[1:]
+		switch part {
+		case ".", "":
+			continue
+		case "..":
+			resolved = path.Dir(resolved)
+			continue
+		}
+		next := path.Join(resolved, part)
+		fi, err := os.Lstat(r.Path(next))
+		if err != nil {
+			// The rest cannot exist; report with the full path so callers see fs.ErrNotExist.
+			return "", &fs.PathError{Op: "open", Path: p, Err: unwrapPathErr(err)}
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			resolved = next
+			continue
+		}
+		links++
+		if links > 40 {
+			return "", &fs.PathError{Op: "open", Path: p, Err: errLinkLoop}
+		}
+		target, err := os.Readlink(r.Path(next))
+		if err != nil {
+			return "", &fs.PathError{Op: "readlink", Path: p, Err: unwrapPathErr(err)}
+		}
+		if strings.HasPrefix(target, "/") {
+			resolved = "/"
+		}
+		parts = append(splitPath(target), parts...)
+	}
+	return r.Path(resolved), nil
+}
+
+// Open opens host path p for reading without following it into a blocking
+// open (O_NONBLOCK), so that a FIFO cannot hang the collector.
+func (r Root) Open(p string) (*os.File, error) {
+	fp, err := r.Resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(fp, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: unwrapPathErr(err)}
+	}
+	return f, nil
+}
+
+// Stat returns the file info of host path p, following links inside the root.
+func (r Root) Stat(p string) (fs.FileInfo, error) {
+	fp, err := r.Resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(fp)
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: p, Err: unwrapPathErr(err)}
+	}
+	return fi, nil
+}
+
+// ReadDir lists directory p (host path), sorted by name.
+func (r Root) ReadDir(p string) ([]fs.DirEntry, error) {
+	fp, err := r.Resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(fp)
+	if err != nil {
+		return ents, &fs.PathError{Op: "readdir", Path: p, Err: unwrapPathErr(err)}
+	}
+	return ents, nil
+}
+
+// Readlink returns the target of the link at host path p (the last element is not followed).
+func (r Root) Readlink(p string) (string, error) {
+	dir, base := path.Split(path.Clean("/" + p))
+	fd, err := r.Resolve(dir)
+	if err != nil {
+		return "", err
+	}
+	return os.Readlink(filepath.Join(fd, base))
+}
+
+// Glob returns the host paths matching pattern (path.Match syntax in every
+// element), sorted. Links are followed inside the root.
+func (r Root) Glob(pattern string) ([]string, error) {
+	parts := splitPath(pattern)
+	matches := []string{"/"}
+	for i, part := range parts {
+		if part == "" || part == "." {
+			continue
+		}
+		var next []string
+		if !hasMeta(part) {
+			for _, m := range matches {
+				c := path.Join(m, part)
+				if i == len(parts)-1 {
+					if _, err := r.Stat(c); err != nil {
+						continue
+					}
+				}
+				next = append(next, c)
+			}
+		} else {
+			if _, err := path.Match(part, ""); err != nil {
+				return nil, fmt.Errorf("glob %q: %w", pattern, err)
+			}
+			for _, m := range matches {
+				ents, err := r.ReadDir(m)
+				if err != nil {
+					continue
+				}
+				for _, e := range ents {
+					if ok, _ := path.Match(part, e.Name()); ok {
+						next = append(next, path.Join(m, e.Name()))
+					}
+				}
+			}
+		}
+		matches = next
+		if len(matches) == 0 {
+			return nil, nil
+		}
+	}
+	sort.Strings(matches)
+	return matches, nil
+}
+
+func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
+
+func splitPath(p string) []string {
+	return strings.Split(strings.Trim(p, "/"), "/")
+}
+
+// unwrapPathErr strips an *fs.PathError so the caller can put the host path in its own.
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
