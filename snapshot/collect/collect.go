@@ -417,7 +417,7 @@ func (c *collector) readFile(p string, max int64, mode readMode, filter func([]b
 	switch mode {
 	case headMode:
 		if n > max {
-			truncated = true
+			c.spool.Cut(max)
 			return 0, true, nil
 		}
 	case tailMode:

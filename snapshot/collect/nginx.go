@@ -202,7 +202,9 @@ func (c *collector) findNginx() []nginxInstance {
 			inst.Prefix = "/"
 		}
 		inst.Conf = absUnder(inst.Prefix, firstNonEmpty(args.conf, bd.conf, "conf/nginx.conf"))
-		inst.errorLogDefault = absUnder(inst.Prefix, firstNonEmpty(bd.errorLog, "logs/error.log"))
+		if el := firstNonEmpty(bd.errorLog, "logs/error.log"); el != "stderr" && !strings.HasPrefix(el, "syslog:") {
+			inst.errorLogDefault = absUnder(inst.Prefix, el)
+		}
 		for _, q := range procs {
 			if q.ppid == p.pid && q.nginx {
 				inst.Workers = append(inst.Workers, q.pid)

@@ -109,6 +109,17 @@ func (s *spool) readAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// Cut drops the bytes past n.
+func (s *spool) Cut(n int64) {
+	if n >= s.n {
+		return
+	}
+	if s.f == nil {
+		s.mem = s.mem[:n]
+	}
+	s.n = n
+}
+
 // Reset empties the spool for reuse.
 func (s *spool) Reset() {
 	s.mem = s.mem[:0]
