@@ -1,6 +1,8 @@
 package nginxconf
 
 import (
+	"github.com/netsnap/netsnap/internal/rootfs"
+
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -180,7 +182,7 @@ func TestLoadCrossplane(t *testing.T) {
 			conf := "/" + c.Config
 			dir := path.Dir(conf)
 			rel := func(p string) string { return strings.TrimPrefix(p, dir+"/") }
-			cfg := Load(DirFS(root), conf, "", Limits{})
+			cfg := Load(rootfs.Root{Dir: root}, conf, "", Limits{})
 
 			// crossplane lists files in the order it first meets them, level by
 			// level; Load lists them in nginx's depth-first order. Compare sets.

@@ -1,6 +1,8 @@
 package nginxconf
 
 import (
+	"github.com/netsnap/netsnap/internal/rootfs"
+
 	"errors"
 	"fmt"
 	"io/fs"
@@ -325,7 +327,7 @@ func TestLoadDepth(t *testing.T) {
 // TestLoadCorpus follows includes through real configuration trees.
 func TestLoadCorpus(t *testing.T) {
 	ngc := func(t *testing.T, sub string) FS {
-		return DirFS(corpus(t, "nginx-go-crossplane", "testdata", "configs", sub))
+		return rootfs.Root{Dir: corpus(t, "nginx-go-crossplane", "testdata", "configs", sub)}
 	}
 	t.Run("includes-cycle/valid", func(t *testing.T) {
 		compareSummary(t, summarize(Load(ngc(t, "includes-cycle/valid"), "/nginx.conf", "", Limits{})), summary{
@@ -372,7 +374,7 @@ func TestLoadCorpus(t *testing.T) {
 		})
 	})
 	t.Run("debian", func(t *testing.T) {
-		fsys := mountFS{"/etc/nginx", DirFS(corpus(t, "debian-nginx", "debian", "conf"))}
+		fsys := mountFS{"/etc/nginx", rootfs.Root{Dir: corpus(t, "debian-nginx", "debian", "conf")}}
 		compareSummary(t, summarize(Load(fsys, mainConf, "/usr/share/nginx", Limits{})), summary{
 			files: []string{mainConf, "/etc/nginx/mime.types"},
 			logs:  []string{"/var/log/nginx/error.log@/etc/nginx/nginx.conf:5"},
@@ -381,7 +383,7 @@ func TestLoadCorpus(t *testing.T) {
 	})
 	t.Run("h5bp", func(t *testing.T) {
 		// conf.d/.default.conf is disabled by its leading dot: "*.conf" skips it.
-		fsys := mountFS{"/etc/nginx", DirFS(corpus(t, "h5bp-server-configs-nginx"))}
+		fsys := mountFS{"/etc/nginx", rootfs.Root{Dir: corpus(t, "h5bp-server-configs-nginx")}}
 		compareSummary(t, summarize(Load(fsys, mainConf, "/usr/share/nginx", Limits{})), summary{
 			files: []string{
 				mainConf,
@@ -399,9 +401,9 @@ func TestLoadCorpus(t *testing.T) {
 	})
 }
 
-// TestDirFS checks DirFS on a tree with symbolic links, absolute ones
+// TestRootFS checks rootfs.Root, the FS the collector gives Load, on a tree with symbolic links, absolute ones
 // included, resolved inside the root.
-func TestDirFS(t *testing.T) {
+func TestRootFS(t *testing.T) {
 	root := t.TempDir()
 	mk := func(name, data string) {
 		t.Helper()
@@ -432,7 +434,7 @@ func TestDirFS(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(root, "etc/nginx/fifo"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fsys := DirFS(root)
+	fsys := rootfs.Root{Dir: root}
 
 	c := Load(fsys, mainConf, "", Limits{})
 	compareSummary(t, summarize(c), summary{files: []string{
@@ -480,12 +482,12 @@ func TestDirFS(t *testing.T) {
 	}
 
 	// Root "/" reads host paths as they are.
-	host := DirFS("/")
+	host := rootfs.Root{Dir: "/"}
 	p := filepath.Join(root, "opt/snippets/x.conf")
 	if data, err := host.ReadFile(p); err != nil || string(data) != "# x" {
-		t.Errorf("DirFS(/).ReadFile(%s) = %q, %v; want %q", p, data, err, "# x")
+		t.Errorf("Root{/}.ReadFile(%s) = %q, %v; want %q", p, data, err, "# x")
 	}
 	if got, err := host.Glob(filepath.Join(root, "opt/*/x.conf")); err != nil || !slices.Equal(got, []string{p}) {
-		t.Errorf("DirFS(/).Glob = %q, %v; want [%s]", got, err, p)
+		t.Errorf("Root{/}.Glob = %q, %v; want [%s]", got, err, p)
 	}
 }

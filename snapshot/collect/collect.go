@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/netsnap/netsnap/internal/rootfs"
 	"github.com/netsnap/netsnap/snapshot"
 )
 
@@ -107,10 +108,10 @@ func (o *Options) Validate() error {
 			}
 		}
 	}
-	if o.Root != "" && o.Root != hostRoot {
+	if o.Root != "" && o.Root != rootfs.HostRoot {
 		fi, err := os.Stat(o.Root)
 		if err != nil {
-			return fmt.Errorf("--root %s: %w", o.Root, unwrapPathErr(err))
+			return fmt.Errorf("--root %s: %w", o.Root, rootfs.UnwrapPathErr(err))
 		}
 		if !fi.IsDir() {
 			return fmt.Errorf("--root %s: not a directory", o.Root)
@@ -122,7 +123,7 @@ func (o *Options) Validate() error {
 // collector is the state of one capture.
 type collector struct {
 	opt   Options
-	root  Root
+	root  rootfs.Root
 	w     *snapshot.Writer
 	m     *snapshot.Manifest
 	ctx   context.Context
@@ -140,9 +141,9 @@ type collector struct {
 func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, error) {
 	opt.setDefaults()
 	start := time.Now()
-	c := &collector{opt: opt, root: Root{Dir: opt.Root}}
+	c := &collector{opt: opt, root: rootfs.Root{Dir: opt.Root}}
 	if c.root.Dir == "" {
-		c.root.Dir = hostRoot
+		c.root.Dir = rootfs.HostRoot
 	}
 	c.m = &snapshot.Manifest{
 		FormatVersion: snapshot.FormatVersion,

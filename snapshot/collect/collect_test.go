@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netsnap/netsnap/internal/rootfs"
 	"github.com/netsnap/netsnap/snapshot"
 )
 
@@ -81,7 +82,7 @@ func readEntry(t *testing.T, s *snapshot.Snapshot, name string) []byte {
 // filtered equals the file in the root, byte for byte.
 func checkVerbatim(t *testing.T, root string, s *snapshot.Snapshot, m *snapshot.Manifest) {
 	t.Helper()
-	r := Root{Dir: root}
+	r := rootfs.Root{Dir: root}
 	n := 0
 	for _, res := range m.Sources {
 		if res.Status != snapshot.StatusOK || res.Truncated || res.Filter != "" || res.Files > 0 || strings.HasPrefix(res.Archive, "netsnap/") || strings.Contains(res.Archive, "/netsnap/") {

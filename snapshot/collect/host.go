@@ -13,12 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/netsnap/netsnap/internal/rootfs"
 	"github.com/netsnap/netsnap/snapshot"
 	"github.com/netsnap/netsnap/snapshot/collect/sockdiag"
 )
 
-func (r Root) readString(p string) string {
-	b, err := r.readAll(p, 64<<10)
+func readString(r rootfs.Root, p string) string {
+	b, err := readHead(r, p, 64<<10)
 	if err != nil {
 		return ""
 	}
@@ -27,14 +28,14 @@ func (r Root) readString(p string) string {
 
 // Hostname returns the host name seen through root ("/" = this host).
 func Hostname(root string) string {
-	r := Root{Dir: root}
+	r := rootfs.Root{Dir: root}
 	if r.Dir == "" {
-		r.Dir = hostRoot
+		r.Dir = rootfs.HostRoot
 	}
-	if h := r.readString("/proc/sys/kernel/hostname"); h != "" {
+	if h := readString(r, "/proc/sys/kernel/hostname"); h != "" {
 		return h
 	}
-	if h := r.readString("/etc/hostname"); h != "" {
+	if h := readString(r, "/etc/hostname"); h != "" {
 		return h
 	}
 	if r.Live() {
@@ -49,18 +50,18 @@ func Hostname(root string) string {
 func (c *collector) identify() {
 	r := c.root
 	c.m.Hostname = Hostname(r.Dir)
-	c.m.KernelRelease = r.readString("/proc/sys/kernel/osrelease")
-	c.m.KernelVersion = r.readString("/proc/sys/kernel/version")
-	c.m.BootID = r.readString("/proc/sys/kernel/random/boot_id")
+	c.m.KernelRelease = readString(r, "/proc/sys/kernel/osrelease")
+	c.m.KernelVersion = readString(r, "/proc/sys/kernel/version")
+	c.m.BootID = readString(r, "/proc/sys/kernel/random/boot_id")
 	if r.Live() {
 		var u syscall.Utsname
 		if c.m.KernelRelease == "" && syscall.Uname(&u) == nil {
 			c.m.KernelRelease = utsString(u.Release[:])
 		}
 	}
-	c.m.CPUs = cpuCount(r.readString("/sys/devices/system/cpu/online"))
+	c.m.CPUs = cpuCount(readString(r, "/sys/devices/system/cpu/online"))
 	if c.m.CPUs == 0 {
-		if b, err := r.readAll("/proc/stat", 1<<20); err == nil {
+		if b, err := readHead(r, "/proc/stat", 1<<20); err == nil {
 			for _, line := range strings.Split(string(b), "\n") {
 				if len(line) > 3 && strings.HasPrefix(line, "cpu") && line[3] >= '0' && line[3] <= '9' {
 					c.m.CPUs++
@@ -230,8 +231,8 @@ const listenersArchive = "netsnap/listeners.txt"
 func listeners(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	t0 := time.Now()
 	r := snapshot.SourceResult{Name: s.Name, Path: s.Paths[0], Sample: sample}
-	modules, modErr := c.root.readAll("/proc/modules", 4<<20)
-	builtin, binErr := c.root.readAll("/lib/modules/"+c.m.KernelRelease+"/modules.builtin", 4<<20)
+	modules, modErr := readHead(c.root, "/proc/modules", 4<<20)
+	builtin, binErr := readHead(c.root, "/lib/modules/"+c.m.KernelRelease+"/modules.builtin", 4<<20)
 	if ok, why := sockdiag.Available(modules, modErr, builtin, binErr); !ok {
 		r.Status, r.Error = snapshot.StatusSkipped, why
 		return []snapshot.SourceResult{r}
@@ -253,9 +254,9 @@ func listeners(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	return []snapshot.SourceResult{r}
 }
 
-// readAll reads a small regular host file (at most max bytes) directly,
+// readHead reads the first max bytes of a small regular host file directly,
 // for facts the collector needs itself (hostname, kernel release, modules).
-func (r Root) readAll(p string, max int64) ([]byte, error) {
+func readHead(r rootfs.Root, p string, max int64) ([]byte, error) {
 	f, err := r.Open(p)
 	if err != nil {
 		return nil, err

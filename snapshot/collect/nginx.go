@@ -283,14 +283,6 @@ func firstNonEmpty(v ...string) string {
 	return ""
 }
 
-// rootFS lets the configuration walker read through the collector's root.
-type rootFS struct{ r Root }
-
-func (f rootFS) ReadFile(name string) ([]byte, error) { return f.r.readAll(name, 16<<20) }
-func (f rootFS) Glob(pattern string) ([]string, error) {
-	return f.r.Glob(pattern)
-}
-
 // nginx captures every nginx-family installation: configuration files with
 // their includes, the error logs they name (tail), and the limits of the
 // master and workers.
@@ -303,7 +295,7 @@ func nginx(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	logsSeen := map[string]bool{}
 	for _, inst := range insts {
 		t0 := time.Now()
-		cfg := nginxconf.Load(rootFS{c.root}, inst.Conf, inst.Prefix, nginxconf.Limits{})
+		cfg := nginxconf.Load(c.root, inst.Conf, inst.Prefix, nginxconf.Limits{})
 		for _, p := range cfg.Problems {
 			inst.Problems = append(inst.Problems, p.Error())
 		}

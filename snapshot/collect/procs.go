@@ -67,7 +67,7 @@ func (c *collector) scanProcs() ([]procInfo, error) {
 func (c *collector) readProc(pid int) (procInfo, bool) {
 	dir := "/proc/" + strconv.Itoa(pid)
 	p := procInfo{pid: pid, uid: -1, fds: -1, nofileSoft: "-", nofileHard: "-"}
-	stat, err := c.root.readAll(dir+"/stat", 4096)
+	stat, err := readHead(c.root, dir+"/stat", 4096)
 	if err != nil {
 		return p, false // gone, or not a process directory
 	}
@@ -87,11 +87,11 @@ func (c *collector) readProc(pid int) (procInfo, bool) {
 			p.uid = int(st.Uid)
 		}
 	}
-	if lim, err := c.root.readAll(dir+"/limits", 8192); err == nil {
+	if lim, err := readHead(c.root, dir+"/limits", 8192); err == nil {
 		p.nofileSoft, p.nofileHard = parseNofile(lim)
 	}
 	p.fds = c.countFDs(dir + "/fd")
-	raw, err := c.root.readAll(dir+"/cmdline", 8192)
+	raw, err := readHead(c.root, dir+"/cmdline", 8192)
 	if err == nil && isNginxProc(p.comm, raw) {
 		p.nginx = true
 		p.rawCmdline = raw

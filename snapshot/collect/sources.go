@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netsnap/netsnap/internal/rootfs"
 	"github.com/netsnap/netsnap/snapshot"
 )
 
@@ -179,7 +180,7 @@ func files(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		if c.ctx.Err() != nil {
 			break
 		}
-		if !hasMeta(pat) {
+		if !rootfs.HasMeta(pat) {
 			if _, err := c.root.Stat(pat); err != nil {
 				out = append(out, snapshot.SourceResult{Name: s.Name, Path: pat, Sample: sample, Status: statusOf(err), Error: errText(err)})
 				continue

@@ -1,8 +1,16 @@
-package collect
+// Package rootfs reads host paths ("/proc/net/tcp", "/etc/nginx/nginx.conf")
+// from a directory laid out like "/": the live host, a fixture tree or a
+// mounted disk image. Under a directory other than "/", symbolic links are
+// resolved inside it, as chroot would, so an absolute link such as Debian's
+// sites-enabled/default -> /etc/nginx/sites-available/default stays in the
+// tree. It is a standard-library-only leaf shared by the collector and the
+// configuration walker.
+package rootfs
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,8 +20,11 @@ import (
 	"syscall"
 )
 
-// hostRoot is the only place the live root appears.
-const hostRoot = "/"
+// HostRoot is the only place the live root appears.
+const HostRoot = "/"
+
+// MaxReadFile bounds one ReadFile.
+const MaxReadFile = 64 << 20
 
 // Root reads host paths ("/proc/net/tcp") from a directory laid out like
 // "/": the live host when Dir is "/", a fixture tree or a disk image
@@ -25,7 +36,7 @@ type Root struct {
 }
 
 // Live reports whether the root is the running host.
-func (r Root) Live() bool { return r.Dir == "" || r.Dir == hostRoot }
+func (r Root) Live() bool { return r.Dir == "" || r.Dir == HostRoot }
 
 // Path returns the filesystem path of the host path p, without resolving links.
 func (r Root) Path(p string) string {
@@ -35,13 +46,13 @@ func (r Root) Path(p string) string {
 	return filepath.Join(r.Dir, path.Clean("/"+p))
 }
 
-// errLinkLoop is returned when resolving a path meets too many links.
-var errLinkLoop = errors.New("too many levels of symbolic links")
-
 // Resolve returns the filesystem path of host path p with every symbolic
 // link resolved inside the root. On the live host it is Path(p): the kernel
 // resolves links itself.
 func (r Root) Resolve(p string) (string, error) {
+	if !path.IsAbs(p) {
+		return "", &fs.PathError{Op: "open", Path: p, Err: fs.ErrInvalid}
+	}
 	if r.Live() {
 		return r.Path(p), nil
 	}
@@ -62,7 +73,7 @@ func (r Root) Resolve(p string) (string, error) {
 		fi, err := os.Lstat(r.Path(next))
 		if err != nil {
 			// The rest cannot exist; report with the full path so callers see fs.ErrNotExist.
-			return "", &fs.PathError{Op: "open", Path: p, Err: unwrapPathErr(err)}
+			return "", &fs.PathError{Op: "open", Path: p, Err: UnwrapPathErr(err)}
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
 			resolved = next
@@ -70,11 +81,11 @@ func (r Root) Resolve(p string) (string, error) {
 		}
 		links++
 		if links > 40 {
-			return "", &fs.PathError{Op: "open", Path: p, Err: errLinkLoop}
+			return "", &fs.PathError{Op: "open", Path: p, Err: syscall.ELOOP}
 		}
 		target, err := os.Readlink(r.Path(next))
 		if err != nil {
-			return "", &fs.PathError{Op: "readlink", Path: p, Err: unwrapPathErr(err)}
+			return "", &fs.PathError{Op: "open", Path: p, Err: UnwrapPathErr(err)}
 		}
 		if strings.HasPrefix(target, "/") {
 			resolved = "/"
@@ -93,7 +104,7 @@ func (r Root) Open(p string) (*os.File, error) {
 	}
 	f, err := os.OpenFile(fp, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: unwrapPathErr(err)}
+		return nil, &fs.PathError{Op: "open", Path: p, Err: UnwrapPathErr(err)}
 	}
 	return f, nil
 }
@@ -106,7 +117,7 @@ func (r Root) Stat(p string) (fs.FileInfo, error) {
 	}
 	fi, err := os.Stat(fp)
 	if err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: p, Err: unwrapPathErr(err)}
+		return nil, &fs.PathError{Op: "stat", Path: p, Err: UnwrapPathErr(err)}
 	}
 	return fi, nil
 }
@@ -119,7 +130,7 @@ func (r Root) ReadDir(p string) ([]fs.DirEntry, error) {
 	}
 	ents, err := os.ReadDir(fp)
 	if err != nil {
-		return ents, &fs.PathError{Op: "readdir", Path: p, Err: unwrapPathErr(err)}
+		return ents, &fs.PathError{Op: "readdir", Path: p, Err: UnwrapPathErr(err)}
 	}
 	return ents, nil
 }
@@ -144,7 +155,7 @@ func (r Root) Glob(pattern string) ([]string, error) {
 			continue
 		}
 		var next []string
-		if !hasMeta(part) {
+		if !HasMeta(part) {
 			for _, m := range matches {
 				c := path.Join(m, part)
 				if i == len(parts)-1 {
@@ -179,17 +190,51 @@ func (r Root) Glob(pattern string) ([]string, error) {
 	return matches, nil
 }
 
-func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
+// HasMeta reports whether a path element holds glob metacharacters.
+func HasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 
 func splitPath(p string) []string {
 	return strings.Split(strings.Trim(p, "/"), "/")
 }
 
-// unwrapPathErr strips an *fs.PathError so the caller can put the host path in its own.
-func unwrapPathErr(err error) error {
+// UnwrapPathErr strips an *fs.PathError so the caller can put the host path in its own.
+func UnwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err
 }
+
+// ReadFile reads the regular file at host path p, at most MaxReadFile bytes
+// (a FIFO or a device would block or never end: they are refused). Errors
+// are *fs.PathError values naming p.
+func (r Root) ReadFile(p string) ([]byte, error) {
+	return r.ReadFileMax(p, MaxReadFile)
+}
+
+// ReadFileMax is ReadFile with its own bound; a longer file is an error.
+func (r Root) ReadFileMax(p string, max int64) ([]byte, error) {
+	f, err := r.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: UnwrapPathErr(err)}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: errNotRegular}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: UnwrapPathErr(err)}
+	}
+	if int64(len(data)) > max {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("file larger than %d bytes", max)}
+	}
+	return data, nil
+}
+
+var errNotRegular = errors.New("not a regular file")
