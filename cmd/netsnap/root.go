@@ -223,13 +223,21 @@ func summarize(w io.Writer, output string, m *snapshot.Manifest, size int64, too
 		}
 		fmt.Fprintln(w)
 	}
+	// A source is listed under a status only when none of its files was captured
+	// (a missing /etc/rc.local is not news when /etc/sysctl.conf was read).
+	captured := map[string]bool{}
+	for _, s := range m.Sources {
+		if s.Status == snapshot.StatusOK {
+			captured[s.Name] = true
+		}
+	}
 	byStatus := map[string][]string{}
 	seen := map[string]bool{}
 	for _, s := range m.Sources {
-		if s.Status == snapshot.StatusOK || seen[s.Name+s.Status] {
+		if s.Status == snapshot.StatusOK || seen[s.Name] || (captured[s.Name] && s.Status == snapshot.StatusMissing) {
 			continue
 		}
-		seen[s.Name+s.Status] = true
+		seen[s.Name] = true
 		byStatus[s.Status] = append(byStatus[s.Status], s.Name)
 	}
 	for _, st := range []string{snapshot.StatusMissing, snapshot.StatusSkipped, snapshot.StatusDenied, snapshot.StatusTimeout, snapshot.StatusError} {
