@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 5s
 
-.PHONY: all build cross test lint unit fuzz-smoke scale clean
+.PHONY: all build cross test lint unit fuzz-smoke scale bench clean
 
 all: build
 
@@ -22,7 +22,8 @@ cross:
 	done
 
 # Everything CI checks: formatting, vet, staticcheck, the tests (with the
-# 100k-socket memory test in a network namespace), and a short run of every fuzz target.
+# 100k-socket memory test in a network namespace), a smoke run of the
+# benchmark, and a short run of every fuzz target.
 test: lint unit fuzz-smoke
 
 lint:
@@ -30,9 +31,11 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/netanalyze   # the analyzer runs on workstations
 
 unit:
 	NETSNAP_SCALE=1 $(GO) test -count=1 ./...
+	bench/collector.sh --smoke
 
 # Each fuzz target of a parser of untrusted input, briefly.
 fuzz-smoke:
@@ -47,6 +50,10 @@ fuzz-smoke:
 # The collector's memory against table size, alone (needs root and ip netns).
 scale:
 	NETSNAP_SCALE=1 $(GO) test -count=1 -run TestMemoryFlat -v ./cmd/netsnap/
+
+# The collector against cat and ss at 10k and 100k sockets (needs root; see bench/collector.sh).
+bench:
+	bench/collector.sh
 
 clean:
 	rm -rf bin dist
