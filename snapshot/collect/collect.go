@@ -130,6 +130,8 @@ type collector struct {
 	spool *spool
 	// procs is filled by the process scan and read by the nginx source.
 	procs []procInfo
+	// first is when sample 1 started.
+	first time.Time
 	// writeErr is set when the archive cannot be written; it ends the run.
 	writeErr error
 }
@@ -185,7 +187,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, err
 	defer cancel()
 	c.ctx = cctx
 
-	if err := c.capture(start); err != nil {
+	if err := c.capture(); err != nil {
 		return c.m, err
 	}
 
@@ -223,10 +225,11 @@ func (e errWrite) Error() string { return e.err.Error() }
 func (e errWrite) Unwrap() error { return e.err }
 
 // capture runs the sample loop; the sources captured once run after the first sample.
-func (c *collector) capture(start time.Time) error {
+func (c *collector) capture() error {
 	for i := 1; i <= c.opt.Samples; i++ {
 		if i > 1 {
-			due := start.Add(time.Duration(i-1) * c.opt.Interval)
+			// Samples are due every Interval after the start of sample 1.
+			due := c.first.Add(time.Duration(i-1) * c.opt.Interval)
 			if !sleepUntil(c.ctx, due) {
 				break
 			}
@@ -269,6 +272,9 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 
 func (c *collector) sample(i int) error {
 	smp := snapshot.Sample{Index: i, Dir: fmt.Sprintf("samples/%d", i), Start: time.Now().UTC()}
+	if i == 1 {
+		c.first = smp.Start
+	}
 	for _, s := range c.selected(true) {
 		if c.ctx.Err() != nil {
 			break
