@@ -61,7 +61,7 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"inspect", notSnap}, exitError, notSnap + ": not a netsnap snapshot"},
 		{[]string{"inspect", "/nonexistent.tgz"}, exitError, "/nonexistent.tgz"},
 		{[]string{"inspect"}, exitUsage, "accepts 1 arg(s)"},
-		{[]string{"bogus"}, exitUsage, "unknown command"},
+		{[]string{"inspect", "a", "b"}, exitUsage, "accepts 1 arg(s)"},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(tc.args, &out, &errOut)

@@ -10,9 +10,10 @@ import (
 
 // Exit codes.
 const (
-	exitOK    = 0
-	exitError = 1 // the command failed (a snapshot could not be read)
-	exitUsage = 2 // bad flags or arguments
+	exitOK       = 0
+	exitError    = 1 // the command failed (a snapshot could not be read)
+	exitUsage    = 2 // bad flags, arguments or rules file
+	exitFindings = 3 // --fail-on: a finding at or above the severity was reported
 )
 
 var version = "dev"
@@ -41,16 +42,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o reportOptions
 	cmd := &cobra.Command{
-		Use:           "netanalyze",
-		Short:         "Read netsnap snapshots of Linux proxy hosts",
+		Use:   "netanalyze [SNAPSHOT]",
+		Short: "Analyse netsnap snapshots of Linux proxy hosts",
+		Long: `netanalyze turns a netsnap snapshot into a findings report: conclusions first,
+each with its numbers, then the evidence tables and what to do.
+
+  netanalyze host.tgz                      # = netanalyze report host.tgz
+  netanalyze report host.tgz -f markdown   # for a ticket
+  netanalyze report host.tgz -f json       # for automation (--fail-on warning)
+  netanalyze rules --facts                 # what rules can be written against`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch len(args) {
+			case 0:
+				return cmd.Help()
+			case 1:
+				return runReport(stdout, args[0], &o)
+			case 2:
+				return errors.New("comparing two snapshots (netanalyze diff BEFORE AFTER) is not available yet")
+			}
+			return fmt.Errorf("want one snapshot (report) or two (diff), got %d arguments", len(args))
+		},
 	}
+	addReportFlags(cmd, &o)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	cmd.AddCommand(newInspectCmd(stdout))
+	cmd.AddCommand(newReportCmd(stdout), newRulesCmd(stdout), newInspectCmd(stdout))
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	return cmd
 }

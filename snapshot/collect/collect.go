@@ -57,9 +57,20 @@ type Options struct {
 	TempDir string
 	// Version is the tool version recorded in the manifest.
 	Version string
+	// Now, when set, is the clock the manifest's times come from (the
+	// schedule of samples still follows the real clock). Tests and the
+	// sample generator set it to get byte-identical snapshots.
+	Now func() time.Time
+	// BeforeSample, when set, runs before each sample is read (i is 1-based).
+	// Tests and the sample generator use it to change a --root tree between
+	// samples, as counters change on a live host.
+	BeforeSample func(i int)
 }
 
 func (o *Options) setDefaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.Samples <= 0 {
 		o.Samples = DefaultSamples
 	}
@@ -130,7 +141,7 @@ type collector struct {
 	spool *spool
 	// procs is filled by the process scan and read by the nginx source.
 	procs []procInfo
-	// first is when sample 1 started.
+	// first is when sample 1 started, by the real clock.
 	first time.Time
 	// writeErr is set when the archive cannot be written; it ends the run.
 	writeErr error
@@ -142,7 +153,7 @@ type collector struct {
 // Run fails only when the archive itself cannot be written.
 func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, error) {
 	opt.setDefaults()
-	start := time.Now()
+	start := opt.Now()
 	c := &collector{opt: opt, root: rootfs.Root{Dir: opt.Root}}
 	if c.root.Dir == "" {
 		c.root.Dir = rootfs.HostRoot
@@ -191,7 +202,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, err
 		return c.m, err
 	}
 
-	c.m.End = time.Now().UTC()
+	c.m.End = c.opt.Now().UTC()
 	if cctx.Err() != nil {
 		c.m.Partial = true
 		switch {
@@ -237,6 +248,9 @@ func (c *collector) capture() error {
 		if c.ctx.Err() != nil {
 			break
 		}
+		if c.opt.BeforeSample != nil {
+			c.opt.BeforeSample(i)
+		}
 		if err := c.sample(i); err != nil {
 			return err
 		}
@@ -271,9 +285,9 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 }
 
 func (c *collector) sample(i int) error {
-	smp := snapshot.Sample{Index: i, Dir: fmt.Sprintf("samples/%d", i), Start: time.Now().UTC()}
+	smp := snapshot.Sample{Index: i, Dir: fmt.Sprintf("samples/%d", i), Start: c.opt.Now().UTC()}
 	if i == 1 {
-		c.first = smp.Start
+		c.first = time.Now()
 	}
 	for _, s := range c.selected(true) {
 		if c.ctx.Err() != nil {
@@ -283,7 +297,7 @@ func (c *collector) sample(i int) error {
 			return err
 		}
 	}
-	smp.End = time.Now().UTC()
+	smp.End = c.opt.Now().UTC()
 	c.m.Samples = append(c.m.Samples, smp)
 	return nil
 }

@@ -1,0 +1,85 @@
+// Package analysis turns a snapshot into a report: it loads the host model
+// (Load), computes the facts, evaluates the rules and assembles the report.
+package analysis
+
+import (
+	"math"
+	"path/filepath"
+
+	"github.com/netsnap/netsnap/analysis/facts"
+	"github.com/netsnap/netsnap/analysis/model"
+	"github.com/netsnap/netsnap/analysis/report"
+	"github.com/netsnap/netsnap/analysis/rules"
+	"github.com/netsnap/netsnap/snapshot"
+)
+
+// Sections are the host-fact tables every report shows, in order.
+var Sections = []string{"tcp_states", "listeners", "time_wait_by_service", "time_wait_by_peer", "ports_by_destination", "conntrack", "counters", "kernel_log", "sysctls"}
+
+// Analyze reads a snapshot and evaluates the rule set against it.
+func Analyze(snap *snapshot.Snapshot, set *rules.Set) (*report.Report, error) {
+	h, err := Load(snap)
+	if err != nil {
+		return nil, err
+	}
+	// The report names the snapshot by its file name: reports travel to tickets, local paths need not.
+	return Report(filepath.Base(snap.Path), h, set), nil
+}
+
+// Report evaluates the rules against a loaded host.
+func Report(name string, h *model.Host, set *rules.Set) *report.Report {
+	f := facts.Compute(h, nil)
+	findings, suppressed, ruleProblems := set.Evaluate(f)
+	r := &report.Report{
+		Host:       hostInfo(name, h),
+		Findings:   findings,
+		Suppressed: suppressed,
+		Sections:   []report.Table{},
+		Problems:   []report.Problem{},
+		Facts:      factsMap(f),
+	}
+	for _, id := range Sections {
+		if t, ok := f.Tables[id]; ok {
+			r.Sections = append(r.Sections, t)
+		}
+	}
+	for _, p := range h.Problems {
+		r.Problems = append(r.Problems, report.Problem{File: p.File, Line: p.Line, Message: p.Message})
+	}
+	r.Problems = append(r.Problems, ruleProblems...)
+	return r
+}
+
+func hostInfo(name string, h *model.Host) report.Host {
+	hi := report.Host{
+		Snapshot:      name,
+		Hostname:      h.Hostname,
+		Kernel:        h.KernelRelease,
+		OS:            h.OS,
+		CPUs:          h.CPUs,
+		CaptureStart:  h.CaptureStart,
+		CaptureEnd:    h.CaptureEnd,
+		Samples:       len(h.Samples),
+		Live:          h.Live,
+		Partial:       h.Partial,
+		PartialReason: h.PartialReason,
+		Collector:     h.Collector,
+	}
+	if n := len(h.Samples); n > 0 {
+		hi.UptimeSeconds = h.Samples[n-1].Uptime
+		if n > 1 {
+			d := h.Samples[n-1].Time.Sub(h.Samples[0].Time).Seconds() / float64(n-1)
+			hi.IntervalSeconds = math.Round(d*10) / 10
+		}
+	}
+	return hi
+}
+
+// factsMap exposes the facts in JSON under their expression names.
+func factsMap(f *facts.Facts) map[string]any {
+	return map[string]any{
+		"host": f.Host, "sysctl": f.Sysctl, "tcp": f.TCP, "tw": f.TW, "ports": f.Ports,
+		"listen": f.Listen, "syn": f.Syn, "conntrack": f.Conntrack, "sockstat": f.Sockstat,
+		"churn": f.Churn, "syn_sent": f.SynSent, "close_wait": f.CloseWait, "kernel": f.Kernel,
+	}
+}

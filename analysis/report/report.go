@@ -1,0 +1,182 @@
+// Package report is the analyzer's output model: the findings of one
+// snapshot (or of a diff, or a fleet), the host facts shown beside them and
+// the data problems met on the way. Renderers turn it into text, markdown or
+// JSON; nothing here formats for a terminal.
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Severity orders findings: Info < Warning < Critical.
+type Severity int
+
+// Severities.
+const (
+	Info Severity = iota + 1
+	Warning
+	Critical
+)
+
+// String returns "info", "warning" or "critical".
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Critical:
+		return "critical"
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity reads "info", "warning" or "critical".
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "info":
+		return Info, nil
+	case "warning":
+		return Warning, nil
+	case "critical":
+		return Critical, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want info, warning or critical)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) {
+	if s < Info || s > Critical {
+		return nil, fmt.Errorf("invalid severity %d", int(s))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler; an unknown severity is an error.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Report is the analysis of one snapshot.
+type Report struct {
+	// Host identifies the host and the capture.
+	Host Host `json:"host"`
+	// Findings are sorted most severe first, then by id.
+	Findings []Finding `json:"findings"`
+	// Suppressed counts findings silenced by the user's rules file.
+	Suppressed []Suppressed `json:"suppressed"`
+	// Sections are the host facts every report shows, as tables, in order.
+	Sections []Table `json:"sections"`
+	// Problems are what could not be collected or parsed.
+	Problems []Problem `json:"problems"`
+	// Facts are the named facts the rules were evaluated against (JSON output only).
+	Facts map[string]any `json:"facts,omitempty"`
+}
+
+// Host identifies the host and the capture.
+type Host struct {
+	Snapshot      string    `json:"snapshot"`
+	Hostname      string    `json:"hostname"`
+	Kernel        string    `json:"kernel"`
+	OS            string    `json:"os,omitempty"`
+	CPUs          int       `json:"cpus"`
+	UptimeSeconds float64   `json:"uptime_seconds"`
+	CaptureStart  time.Time `json:"capture_start"`
+	CaptureEnd    time.Time `json:"capture_end"`
+	Samples       int       `json:"samples"`
+	// IntervalSeconds is the mean time between samples (0 with one sample).
+	IntervalSeconds float64 `json:"interval_seconds"`
+	Live            bool    `json:"live"`
+	Partial         bool    `json:"partial"`
+	PartialReason   string  `json:"partial_reason,omitempty"`
+	Collector       string  `json:"collector"`
+}
+
+// Finding is one rule that fired.
+type Finding struct {
+	// ID is the rule id from INCIDENTS.md, e.g. "tcp-tw-bucket-overflow".
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	// Title is one line with the numbers in it.
+	Title string `json:"title"`
+	// Basis says whether the evidence moved during the capture ("during capture"),
+	// is cumulative since boot ("since boot"), or is a setting or a state ("").
+	Basis    string   `json:"basis,omitempty"`
+	Evidence Evidence `json:"evidence"`
+	Why      string   `json:"why"`
+	Fix      string   `json:"fix"`
+	Refs     []string `json:"refs,omitempty"`
+	// Status is set by diff: "new", "resolved" or "persisting".
+	Status string `json:"status,omitempty"`
+	// Changes describes, in a diff, how a persisting finding's numbers moved.
+	Changes []string `json:"changes,omitempty"`
+}
+
+// Evidence is what a finding rests on: named values and tables.
+type Evidence struct {
+	Values []Value  `json:"values"`
+	Tables []Table  `json:"tables,omitempty"`
+	Lines  []string `json:"lines,omitempty"`
+}
+
+// Value is one named number or setting, already formatted for people
+// (Raw keeps the machine value for JSON consumers).
+type Value struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Raw   any    `json:"raw,omitempty"`
+}
+
+// Table is a titled table; every row has len(Columns) cells.
+type Table struct {
+	ID      string     `json:"id"`
+	Title   string     `json:"title"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+	// Note is a sentence printed under the table (a cut, a caveat).
+	Note string `json:"note,omitempty"`
+}
+
+// Suppressed counts findings a [[suppress]] entry silenced.
+type Suppressed struct {
+	ID     string `json:"id"`
+	Match  string `json:"match"`
+	Count  int    `json:"count"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Problem is a source that could not be collected or a line that could not be parsed.
+type Problem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// Worst returns the highest severity among the findings (0 when none).
+func (r *Report) Worst() Severity {
+	var w Severity
+	for _, f := range r.Findings {
+		if f.Severity > w {
+			w = f.Severity
+		}
+	}
+	return w
+}
+
+// Count returns how many findings have severity s.
+func (r *Report) Count(s Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity == s {
+			n++
+		}
+	}
+	return n
+}
