@@ -49,6 +49,12 @@ func Load(snap *snapshot.Snapshot) (*model.Host, error) {
 	for _, s := range m.Samples {
 		l.sample(s)
 	}
+	for i := 1; i < len(l.h.Samples); i++ {
+		a, b := l.h.Samples[i-1], l.h.Samples[i]
+		if b.Uptime > 0 && b.Uptime < a.Uptime {
+			l.problem("proc/uptime", 0, fmt.Sprintf("uptime went down from %.0f s to %.0f s between samples %d and %d: the host rebooted, so changes during the capture are not computed", a.Uptime, b.Uptime, a.Index, b.Index))
+		}
+	}
 	l.conntrackTable()
 	l.kernelLog()
 	l.processes()

@@ -448,3 +448,23 @@ func TestRules(t *testing.T) {
 		t.Errorf("rules without a firing case: %v", missing)
 	}
 }
+
+// TestRebootBetweenSamples: counters that go down with the uptime are not
+// read as negative rises, and the report says the host rebooted.
+func TestRebootBetweenSamples(t *testing.T) {
+	r := analyze(t, snapshotOf(t,
+		files{"proc/uptime": "86400.00 1.00\n", "proc/net/netstat": netstat(map[string]int64{"ListenOverflows": 5000})},
+		files{"proc/uptime": "12.00 1.00\n", "proc/net/netstat": netstat(map[string]int64{"ListenOverflows": 3})},
+	))
+	f := find(r, "listen-queue-overflow")
+	if f == nil || f.Severity != report.Warning || f.Basis != "since boot" {
+		t.Fatalf("listen-queue-overflow after a reboot: %+v", f)
+	}
+	found := false
+	for _, p := range r.Problems {
+		found = found || strings.Contains(p.Message, "the host rebooted")
+	}
+	if !found {
+		t.Errorf("no problem says the host rebooted: %+v", r.Problems)
+	}
+}

@@ -11,12 +11,16 @@ import (
 	"github.com/netsnap/netsnap/analysis/model"
 )
 
-// Kernel log formats for Kernlog.
+// Kernel log formats for Kernlog, as KernlogFormat returns them.
 const (
-	KernlogKmsg    = "kmsg"    // /dev/kmsg records: "6,339,5140900,-;message"
-	KernlogSyslog  = "syslog"  // kern.log, messages, syslog: "Mar  1 10:00:00 host kernel: ..." or RFC 3339
-	KernlogDmesg   = "dmesg"   // dmesg output and /var/log/dmesg: "[    1.234567] message"
-	KernlogJournal = "journal" // journalctl -k -o short-precise: "Nov 20 10:00:00.123456 host kernel: ..."
+	// KernlogKmsg is /dev/kmsg: "6,339,5140900,-;message".
+	KernlogKmsg = "kmsg"
+	// KernlogSyslog is kern.log, messages or syslog: "Mar  1 10:00:00 host kernel: ..." or RFC 3339.
+	KernlogSyslog = "syslog"
+	// KernlogDmesg is dmesg output and /var/log/dmesg: "[    1.234567] message".
+	KernlogDmesg = "dmesg"
+	// KernlogJournal is journalctl -k -o short-precise: "Nov 20 10:00:00.123456 host kernel: ...".
+	KernlogJournal = "journal"
 )
 
 // KernlogFormat returns the Kernlog format of a kernel log file by its

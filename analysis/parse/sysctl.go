@@ -102,26 +102,9 @@ func readSysctl(fsys fs.FS, name string, buf []byte) (string, string) {
 		return "", unwrapPath(err).Error()
 	}
 	defer f.Close()
-	n := 0
-	for n < len(buf) {
-		k, err := f.Read(buf[n:])
-		n += k
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", unwrapPath(err).Error()
-		}
-		if k == 0 && n < len(buf) {
-			// A reader that returns 0, nil forever would spin; give it one more try.
-			if k, err = f.Read(buf[n:]); k == 0 {
-				if err != nil && err != io.EOF {
-					return "", unwrapPath(err).Error()
-				}
-				break
-			}
-			n += k
-		}
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return "", unwrapPath(err).Error()
 	}
 	if n > maxSysctlValue {
 		return "", fmt.Sprintf("longer than %d bytes", maxSysctlValue)

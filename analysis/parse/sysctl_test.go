@@ -389,8 +389,11 @@ func TestRCLocal(t *testing.T) {
 				"echo > /proc/sys/net/ipv4/ip_forward\n" +
 				"echo 1>/proc/sys/net/ipv4/ip_forward\n" +
 				"sysctl -w '=1'\n" +
+				"echo `cat /etc/somaxconn` > /proc/sys/net/core/somaxconn\n" +
+				"sysctl -w net.core.somaxconn=$(cat /etc/somaxconn | tr -d ' ')\n" +
+				"sysctl net.core.somaxconn=\n" +
 				"sysctl -w net.ipv4.tcp_fin_timeout=\"3\n",
-			"", 9},
+			"", 12},
 		{"crlf", "sysctl -w net.core.somaxconn=4096\r\n", "1 net.core.somaxconn=4096\n", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -148,3 +148,37 @@ func TestRulesCommand(t *testing.T) {
 		t.Errorf("rules --facts -f json: %d", code)
 	}
 }
+
+// TestThisMachineAnalysesCleanly snapshots the machine the tests run on:
+// an idle build host has nothing an SRE would call a warning.
+func TestThisMachineAnalysesCleanly(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "live.tgz")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect.Run(context.Background(), collect.Options{Samples: 2, Interval: 200 * time.Millisecond}, f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{out, "-f", "json"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var doc struct {
+		Findings []struct{ ID, Severity, Title string } `json:"findings"`
+		Problems []struct{ File, Message string }        `json:"problems"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range doc.Findings {
+		if f.Severity != "info" {
+			t.Errorf("%s %s: %s", f.Severity, f.ID, f.Title)
+		}
+	}
+	for _, p := range doc.Problems {
+		t.Logf("problem: %s: %s", p.File, p.Message)
+	}
+}
