@@ -168,7 +168,7 @@ func TestThisMachineAnalysesCleanly(t *testing.T) {
 	}
 	var doc struct {
 		Findings []struct{ ID, Severity, Title string } `json:"findings"`
-		Problems []struct{ File, Message string }        `json:"problems"`
+		Problems []struct{ File, Message string }       `json:"problems"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
 		t.Fatal(err)
