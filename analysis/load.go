@@ -499,6 +499,10 @@ func (l *loader) kernelLog() {
 		l.h.KernelLogSources = append(l.h.KernelLogSources, name)
 		l.parseEntry(name, func(r io.Reader, p *parse.Problems) error {
 			return parse.Kernlog(r, format, year, time.UTC, p, func(rec *model.KernelRecord) {
+				// Syslog lines carry no year: a December line read in January belongs to last year.
+				if !rec.Time.IsZero() && rec.Time.After(l.h.CaptureStart.Add(48*time.Hour)) {
+					rec.Time = rec.Time.AddDate(-1, 0, 0)
+				}
 				id, detail := parse.ClassifyKernel(rec.Text)
 				if id == "" {
 					return

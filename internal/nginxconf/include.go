@@ -86,10 +86,7 @@ func Load(fsys FS, conf, prefix string, lim Limits) *Config {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultMaxBytes
 	}
-	if !path.IsAbs(conf) && prefix != "" {
-		conf = path.Join(prefix, conf)
-	}
-	conf = path.Clean(conf)
+	conf = confPath(conf, prefix)
 	w := &walker{
 		fsys:       fsys,
 		lim:        lim,
@@ -101,6 +98,15 @@ func Load(fsys FS, conf, prefix string, lim Limits) *Config {
 	}
 	w.load(conf, conf, 0, 0)
 	return w.cfg
+}
+
+// confPath is the main configuration file nginx reads for "-c conf -p
+// prefix": a relative conf is taken relative to prefix.
+func confPath(conf, prefix string) string {
+	if !path.IsAbs(conf) && prefix != "" {
+		conf = path.Join(prefix, conf)
+	}
+	return path.Clean(conf)
 }
 
 type walker struct {
@@ -246,27 +252,45 @@ func statementArgs(toks []Token) ([]string, bool) {
 
 // include follows one include directive at file:line.
 func (w *walker) include(arg, file string, line, depth int) {
-	p := arg
-	if !path.IsAbs(p) {
-		p = path.Join(w.confPrefix, p)
-	}
-	p = path.Clean(p)
-	if !strings.ContainsAny(p, "*?[") {
-		w.load(p, file, line, depth+1)
-		return
-	}
-	matches, err := w.fsys.Glob(p)
+	p, names, err := includeFiles(w.fsys, w.confPrefix, arg)
 	if err != nil {
 		w.problem(file, line, err, `glob "%s" failed (%s)`, p, reason(err))
 		return
 	}
+	for _, name := range names {
+		w.load(name, file, line, depth+1)
+	}
+}
+
+// includeFiles returns the files the argument of an include directive names,
+// in the order nginx reads them, and the absolute, cleaned pattern: a relative
+// argument is taken relative to confPrefix, the directory of the main
+// configuration file. Without "*", "?" or "[" the argument names one file,
+// returned whether it exists or not; otherwise it is a glob and the names are
+// its matches, sorted, without those glibc would hide (see globVisible). The
+// error is the glob's, for a malformed pattern or an unreadable directory.
+func includeFiles(fsys FS, confPrefix, arg string) (string, []string, error) {
+	p := arg
+	if !path.IsAbs(p) {
+		p = path.Join(confPrefix, p)
+	}
+	p = path.Clean(p)
+	if !strings.ContainsAny(p, "*?[") {
+		return p, []string{p}, nil
+	}
+	matches, err := fsys.Glob(p)
+	if err != nil {
+		return p, nil, err
+	}
 	matches = append([]string(nil), matches...)
 	sort.Strings(matches)
+	names := matches[:0]
 	for _, m := range matches {
 		if m = path.Clean(m); globVisible(p, m) {
-			w.load(m, file, line, depth+1)
+			names = append(names, m)
 		}
 	}
+	return p, names, nil
 }
 
 // globVisible reports whether glibc's glob, without GLOB_PERIOD, would return
