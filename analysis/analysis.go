@@ -16,6 +16,9 @@ import (
 // Sections are the host-fact tables every report shows, in order.
 var Sections = []string{"tcp_states", "listeners", "time_wait_by_service", "time_wait_by_peer", "ports_by_destination", "conntrack", "counters", "kernel_log", "sysctls"}
 
+// NginxSections are shown, before the sysctls, when an nginx configuration was captured.
+var NginxSections = []string{"nginx_upstreams", "nginx_passes", "nginx_listen", "nginx_workers", "nginx_errors"}
+
 // Analyze reads a snapshot and evaluates the rule set against it.
 func Analyze(snap *snapshot.Snapshot, set *rules.Set) (*report.Report, error) {
 	h, err := Load(snap)
@@ -28,7 +31,7 @@ func Analyze(snap *snapshot.Snapshot, set *rules.Set) (*report.Report, error) {
 
 // Report evaluates the rules against a loaded host.
 func Report(name string, h *model.Host, set *rules.Set) *report.Report {
-	f := facts.Compute(h, nil)
+	f := facts.Compute(h, facts.Labels(h))
 	findings, suppressed, ruleProblems := set.Evaluate(f)
 	r := &report.Report{
 		Host:       hostInfo(name, h),
@@ -38,7 +41,12 @@ func Report(name string, h *model.Host, set *rules.Set) *report.Report {
 		Problems:   []report.Problem{},
 		Facts:      factsMap(f),
 	}
-	for _, id := range Sections {
+	ids := Sections
+	if f.Nginx.Present {
+		ids = append(append([]string{}, Sections[:len(Sections)-1]...), NginxSections...)
+		ids = append(ids, Sections[len(Sections)-1])
+	}
+	for _, id := range ids {
 		if t, ok := f.Tables[id]; ok {
 			r.Sections = append(r.Sections, t)
 		}
@@ -80,6 +88,6 @@ func factsMap(f *facts.Facts) map[string]any {
 	return map[string]any{
 		"host": f.Host, "sysctl": f.Sysctl, "tcp": f.TCP, "tw": f.TW, "ports": f.Ports,
 		"listen": f.Listen, "syn": f.Syn, "conntrack": f.Conntrack, "sockstat": f.Sockstat,
-		"churn": f.Churn, "syn_sent": f.SynSent, "close_wait": f.CloseWait, "kernel": f.Kernel,
+		"churn": f.Churn, "syn_sent": f.SynSent, "close_wait": f.CloseWait, "kernel": f.Kernel, "nginx": f.Nginx,
 	}
 }

@@ -61,6 +61,7 @@ func Load(snap *snapshot.Snapshot) (*model.Host, error) {
 	for _, n := range m.Nginx {
 		l.h.Nginx = append(l.h.Nginx, model.NginxInstance{PID: n.PID, Workers: n.Workers, Flavor: n.Flavor, Conf: n.Conf, Prefix: n.Prefix})
 	}
+	l.nginx()
 	return l.h, nil
 }
 

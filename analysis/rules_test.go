@@ -407,6 +407,83 @@ func TestRules(t *testing.T) {
 		{name: "fresh SYN", rule: "syn-sent-stuck",
 			samples: []files{{"proc/net/tcp": table([]sock{{local: "10.0.0.10:45000", remote: "10.0.0.66:8080", state: stSynSent}})}, {"proc/net/tcp": table()}}},
 	}
+	// nginx: overlays of the healthy proxy's configuration (upstream "app" = app1 10.0.0.20:8080, app2 10.0.0.21:8080).
+	upstreams := func(body string) files { return files{"etc/nginx/conf.d/upstreams.conf": body} }
+	site := func(body string) files { return files{"etc/nginx/sites-available/app": body} }
+	twTo := func(n int, remote string) files {
+		return files{"proc/net/tcp": table(many(n, "10.0.0.10", remote, stTimeWait), []sock{{local: "10.0.0.10:50000", remote: "10.0.0.21:8080", state: stEstablished}})}
+	}
+	errorLog := func(lines ...string) files { return files{"var/log/nginx/error.log": strings.Join(lines, "\n") + "\n"} }
+	const noLive = `2026/11/20 10:00:02 [error] 4243#4243: *102 no live upstreams while connecting to upstream, client: 10.0.0.100, server: _, request: "GET / HTTP/1.1", upstream: "http://app/", host: "proxy"`
+	const reset = `2026/11/20 10:00:03 [error] 4243#4243: *103 recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 10.0.0.100, server: _, request: "GET / HTTP/1.1", upstream: "http://10.0.0.20:8080/", host: "proxy"`
+	const timedOut = `2026/11/20 10:00:04 [error] 4243#4243: *104 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.0.0.100, server: _, request: "GET / HTTP/1.1", upstream: "http://10.0.0.20:8080/", host: "proxy"`
+	const eaddr = `2026/11/20 10:00:05 [crit] 4243#4243: *105 connect() to 10.0.0.20:8080 failed (99: Cannot assign requested address) while connecting to upstream, client: 10.0.0.100, server: _, request: "GET / HTTP/1.1", upstream: "http://10.0.0.20:8080/", host: "proxy"`
+	const limiting = `2026/11/20 10:00:06 [error] 4243#4243: *106 limiting requests, excess: 20.100 by zone "one", client: 10.0.0.100, server: _, request: "GET / HTTP/1.1", host: "proxy"`
+	fourServers := upstreams("upstream app {\n    server 10.0.0.20:8080;\n    server 10.0.0.21:8080;\n    server 10.0.0.22:8080;\n    server 10.0.0.23:8080;\n    keepalive 16;\n}\n")
+	cases = append(cases, []struct {
+		name    string
+		rule    string
+		samples []files
+		want    report.Severity
+		basis   string
+		title   string
+	}{
+		{name: "no keepalive, TIME_WAIT to the servers", rule: "nginx-upstream-no-keepalive",
+			samples: []files{merge(upstreams("upstream app {\n    server app1:8080;\n    server app2:8080;\n}\n"), twTo(40, "10.0.0.20:8080"))},
+			want:    report.Warning, title: "1 nginx upstream without connection reuse, 40 TIME_WAIT toward their servers: app"},
+		{name: "no keepalive, no TIME_WAIT", rule: "nginx-upstream-no-keepalive",
+			samples: []files{merge(upstreams("upstream app {\n    server app1:8080;\n    server app2:8080;\n}\n"), files{"proc/net/tcp": table()})},
+			want:    report.Info},
+		{name: "seed 001: a second server block without the headers", rule: "nginx-upstream-no-keepalive",
+			samples: []files{merge(twTo(40, "10.0.0.20:8080"), files{"etc/nginx/conf.d/default.conf": "server {\n    listen 8081;\n    location / {\n        proxy_pass http://app;\n    }\n}\n"})},
+			want:    report.Warning, title: "app"},
+		{name: "a location's own proxy_set_header drops the inherited Connection", rule: "nginx-upstream-no-keepalive",
+			samples: []files{merge(twTo(40, "10.0.0.20:8080"), site("server {\n    listen 80;\n    proxy_http_version 1.1;\n    proxy_set_header Connection \"\";\n    location / {\n        proxy_set_header Host $host;\n        proxy_pass http://app;\n    }\n}\n"))},
+			want:    report.Warning},
+		{name: "inherited from the server block_fp", rule: "nginx-upstream-no-keepalive",
+			samples: []files{merge(twTo(40, "10.0.0.20:8080"), site("server {\n    listen 80;\n    proxy_http_version 1.1;\n    proxy_set_header Connection \"\";\n    location / {\n        proxy_pass http://app;\n    }\n}\n"))}},
+		{name: "seed 003: proxy_pass to a local backend, TIME_WAIT on its side", rule: "nginx-upstream-no-keepalive",
+			samples: []files{merge(site("server {\n    listen 80;\n    location / {\n        proxy_pass http://127.0.0.1:8887;\n    }\n}\n"), files{"proc/net/tcp": table([]sock{{local: "127.0.0.1:8887", remote: "0.0.0.0:0", state: stListen}}, func() []sock {
+				s := many(30, "127.0.0.1", "127.0.0.1:1", stTimeWait)
+				for i := range s {
+					s[i].local, s[i].remote = "127.0.0.1:8887", fmt.Sprintf("127.0.0.1:%d", 41000+i)
+				}
+				return s
+			}())})},
+			want: report.Warning, title: "30 TIME_WAIT toward their servers: 127.0.0.1:8887"},
+
+		{name: "two of four servers dead", rule: "nginx-dead-upstream-servers",
+			samples: []files{merge(fourServers, files{"proc/net/tcp": table(tw(10, "10.0.0.20:8080"), many(10, "10.0.0.11", "10.0.0.21:8080", stTimeWait))})},
+			want:    report.Warning, title: "2 of 4 nginx upstream servers carry no traffic"},
+		{name: "a server that only gets SYNs", rule: "nginx-dead-upstream-servers",
+			samples: []files{merge(fourServers, files{"proc/net/tcp": table(tw(10, "10.0.0.20:8080"), many(10, "10.0.0.11", "10.0.0.21:8080", stTimeWait), many(10, "10.0.0.12", "10.0.0.22:8080", stTimeWait), []sock{{local: "10.0.0.10:45000", remote: "10.0.0.23:8080", state: stSynSent}})})},
+			want:    report.Warning, title: "1 of 4 nginx upstream servers carry no traffic while their siblings do; 1 of them gets only unanswered SYNs"},
+		{name: "quiet upstream_fp", rule: "nginx-dead-upstream-servers",
+			samples: []files{merge(fourServers, files{"proc/net/tcp": table([]sock{{local: "10.0.0.10:45000", remote: "10.0.0.20:8080", state: stEstablished}})})}},
+
+		{name: "check without keepalive", rule: "nginx-health-check-churn",
+			samples: []files{upstreams("upstream app {\n    server app1:8080;\n    server app2:8080;\n    keepalive 32;\n    check interval=1000 rise=2 fall=5 timeout=1000 type=http;\n    check_http_send \"HEAD / HTTP/1.0\\r\\n\\r\\n\";\n}\n")},
+			want:    report.Info, title: "Health checks open ≈ 2 new connections per second (1 upstream without check_keepalive_requests)"},
+		{name: "check probing dead servers", rule: "nginx-health-check-churn",
+			samples: []files{merge(upstreams("upstream app {\n    server 10.0.0.20:8080;\n    server 10.0.0.66:8080;\n    keepalive 32;\n    check interval=3000 type=tcp;\n}\n"), files{"proc/net/tcp": table(tw(10, "10.0.0.20:8080"))})},
+			want:    report.Warning, title: "1 probing dead servers"},
+		{name: "check with keepalive_fp", rule: "nginx-health-check-churn",
+			samples: []files{upstreams("upstream app {\n    server app1:8080;\n    server app2:8080;\n    keepalive 32;\n    check interval=1000 type=http;\n    check_keepalive_requests 100;\n}\n")}},
+
+		{name: "worker_connections over the file limit", rule: "nginx-fd-limits",
+			samples: []files{{"etc/nginx/nginx.conf": "worker_processes 2;\nevents { worker_connections 10240; }\nhttp { include /etc/nginx/conf.d/*.conf; include /etc/nginx/sites-enabled/*; }\n"}},
+			want:    report.Warning, title: "worker_connections 10240 needs up to 20480, the limit is 8192"},
+		{name: "worker_connections within the limit_fp", rule: "nginx-fd-limits",
+			samples: []files{{"etc/nginx/nginx.conf": "worker_processes 2;\nevents { worker_connections 4096; }\nhttp { include /etc/nginx/conf.d/*.conf; include /etc/nginx/sites-enabled/*; }\n"}}},
+
+		{name: "seed 004: no live upstreams and resets, accept queue overflowing", rule: "nginx-upstream-errors",
+			samples: []files{merge(errorLog(noLive, reset, timedOut), files{"proc/net/netstat": netstat(map[string]int64{"ListenOverflows": 674915, "ListenDrops": 674915})})},
+			want:    report.Warning, title: "nginx logged 3 upstream errors: 1 no live upstreams, 1 timed out (110), 1 reset by peer (104)"},
+		{name: "cannot assign requested address", rule: "nginx-upstream-errors",
+			samples: []files{errorLog(eaddr, eaddr)}, want: report.Warning, title: "2 cannot assign requested address (99)"},
+		{name: "unrelated error lines_fp", rule: "nginx-upstream-errors",
+			samples: []files{errorLog(limiting, limiting)}},
+	}...)
 	covered := map[string]bool{}
 	for _, tc := range cases {
 		t.Run(tc.rule+"/"+tc.name, func(t *testing.T) {
@@ -466,5 +543,34 @@ func TestRebootBetweenSamples(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no problem says the host rebooted: %+v", r.Problems)
+	}
+}
+
+// TestNginxNoKeepaliveNamesTheDirectives: the finding points at the file:line
+// of the server block that lacks the headers (seed 001's default server).
+func TestNginxNoKeepaliveNamesTheDirectives(t *testing.T) {
+	tcp := table(many(40, "10.0.0.10", "10.0.0.20:8080", stTimeWait))
+	r := analyze(t, snapshotOf(t, files{
+		"proc/net/tcp":                  tcp,
+		"etc/nginx/conf.d/default.conf": "server {\n    listen 8081;\n    location / {\n        proxy_pass http://app;\n    }\n}\n",
+	}))
+	f := find(r, "nginx-upstream-no-keepalive")
+	if f == nil {
+		t.Fatalf("did not fire: %s", ids(r))
+	}
+	lines := strings.Join(f.Evidence.Lines, "\n")
+	for _, want := range []string{"app (/etc/nginx/conf.d/upstreams.conf:1, 40 TIME_WAIT)", "proxy_http_version 1.1 at /etc/nginx/conf.d/default.conf:4", `proxy_set_header Connection "" at /etc/nginx/conf.d/default.conf:4`} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("evidence lacks %q:\n%s", want, lines)
+		}
+	}
+	if strings.Contains(lines, "sites-enabled/app") {
+		t.Errorf("the correctly configured server block is blamed:\n%s", lines)
+	}
+	// The TIME_WAIT table labels the servers with their upstream.
+	for _, s := range r.Sections {
+		if s.ID == "time_wait_by_service" && (len(s.Rows) == 0 || s.Rows[0][1] != "upstream app") {
+			t.Errorf("TIME_WAIT by service: %v", s.Rows)
+		}
 	}
 }

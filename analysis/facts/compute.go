@@ -34,6 +34,7 @@ func Compute(h *model.Host, labels map[netip.AddrPort]string) *Facts {
 	c.synSent()
 	c.closeWait()
 	c.kernel()
+	c.nginx()
 	c.sysctlTable()
 	return f
 }

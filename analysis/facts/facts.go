@@ -25,6 +25,7 @@ type Facts struct {
 	SynSent   SynSentFacts   `expr:"syn_sent" json:"syn_sent"`
 	CloseWait CloseWaitFacts `expr:"close_wait" json:"close_wait"`
 	Kernel    KernelFacts    `expr:"kernel" json:"kernel"`
+	Nginx     NginxFacts     `expr:"nginx" json:"nginx"`
 
 	// Tables are the evidence tables by id (not visible to expressions).
 	Tables map[string]report.Table `expr:"-" json:"-"`

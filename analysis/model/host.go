@@ -44,6 +44,13 @@ type Host struct {
 
 	// Nginx lists nginx-family instances the collector found.
 	Nginx []NginxInstance
+	// NginxConfigs are their parsed configurations.
+	NginxConfigs []*NginxConfig
+	// NginxErrors counts error-log entries by kind; NginxErrorLogs lists the logs read.
+	NginxErrors    map[string]*NginxErrors
+	NginxErrorLogs []string
+	// HostsFile maps names to addresses from the snapshot's /etc/hosts.
+	HostsFile map[string][]netip.Addr
 
 	// Interfaces are the network interface names seen in proc/sys/net/ipv4/conf.
 	Interfaces []string

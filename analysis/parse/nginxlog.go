@@ -103,7 +103,7 @@ func NginxErrorLog(r io.Reader, loc *time.Location, p *Problems, fn func(*model.
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
 		}
-		if isBlank(line) {
+		if nginxBlank(line) {
 			continue
 		}
 		var h model.NginxError
@@ -122,22 +122,22 @@ func NginxErrorLog(r io.Reader, loc *time.Location, p *Problems, fn func(*model.
 		case !e.active:
 			// before the first entry, or after a malformed one
 		case e.complete:
-			p.Addf(lr.n, "not an entry, and the entry before it ended with its fields: %q", clip(line, 80))
+			p.Addf(lr.n, "not an entry, and the entry before it ended with its fields: %q", nginxClip(line, 80))
 		default:
 			e.add(line)
 		}
 	}
 }
 
-// clip returns at most n bytes of b.
-func clip(b []byte, n int) []byte {
+// nginxClip returns at most n bytes of b.
+func nginxClip(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[:n]
 	}
 	return b
 }
 
-func isBlank(b []byte) bool {
+func nginxBlank(b []byte) bool {
 	for _, c := range b {
 		if !isSpace(c) {
 			return false
@@ -181,7 +181,8 @@ func (lr *nginxLineReader) next() ([]byte, error) {
 	return b, nil
 }
 
-// nginxLevels maps the level names nginx writes to constant strings.
+// nginxLevel returns the level name b as a constant string, or "" if nginx
+// has no such level.
 func nginxLevel(b []byte) string {
 	switch string(b) {
 	case "emerg":

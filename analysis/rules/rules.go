@@ -529,7 +529,10 @@ func (r *Rule) evaluate(f *facts.Facts) (subjectFinding, bool, error) {
 		if err != nil {
 			return out, false, wrap("lines", err)
 		}
-		out.Evidence.Lines = strings.Split(strings.TrimSpace(list(v, 50)), ", ")
+		out.Evidence.Lines = toStrings(v)
+		if len(out.Evidence.Lines) > 50 {
+			out.Evidence.Lines = append(out.Evidence.Lines[:50], fmt.Sprintf("… and %d more", len(out.Evidence.Lines)-50))
+		}
 	}
 	if r.subjects != nil {
 		v, err := expr.Run(r.subjects, e)

@@ -96,7 +96,7 @@ func TestFailOnAndOutput(t *testing.T) {
 		code int
 		err  string
 	}{
-		{[]string{"report", snap, "--fail-on", "critical", "-o", filepath.Join(dir, "r.txt")}, exitFindings, "2 critical, 4 warning findings (--fail-on critical)"},
+		{[]string{"report", snap, "--fail-on", "critical", "-o", filepath.Join(dir, "r.txt")}, exitFindings, "2 critical, 5 warning findings (--fail-on critical)"},
 		{[]string{"report", snap, "--fail-on", "warning", "-f", "json", "-o", filepath.Join(dir, "r.json")}, exitFindings, "--fail-on warning"},
 		{[]string{"report", healthy, "--fail-on", "warning"}, exitOK, ""},
 		{[]string{"report", snap, "--fail-on", "info"}, exitUsage, `--fail-on "info": want warning or critical`},
