@@ -43,6 +43,8 @@ type computer struct {
 	h      *model.Host
 	f      *Facts
 	labels map[netip.AddrPort]string
+	// unresolved lists upstream servers named by DNS names the snapshot cannot resolve.
+	unresolved []string
 }
 
 // samplesWithTCP returns the samples that have a socket table.

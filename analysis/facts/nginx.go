@@ -28,11 +28,13 @@ type NginxFacts struct {
 	ServersWithTraffic int      `expr:"servers_with_traffic" json:"servers_with_traffic" doc:"upstream servers with ESTABLISHED or TIME_WAIT sockets in some sample"`
 	ServersOnlySynSent int      `expr:"servers_only_syn_sent" json:"servers_only_syn_sent" doc:"upstream servers with SYN_SENT sockets only"`
 	Dead               int      `expr:"dead" json:"dead" doc:"upstream servers without traffic while their siblings have some, or with SYN_SENT only"`
-	DeadList           []string `expr:"dead_list" json:"dead_list" doc:"those servers, as upstream/address"`
+	DeadList           []string `expr:"dead_list" json:"dead_list" doc:"those servers: upstream, server, file:line and what the socket table shows"`
+	DeadServers        []string `expr:"dead_servers" json:"dead_servers" doc:"those servers as written in the configuration (host:port)"`
 
 	ChecksWithoutReuse int      `expr:"checks_without_reuse" json:"checks_without_reuse" doc:"Tengine check directives that open a new connection per probe"`
 	ProbeRate          float64  `expr:"probe_rate" json:"probe_rate" doc:"health-check connections per second for those: servers / interval"`
-	CheckUpstreams     []string `expr:"check_upstreams" json:"check_upstreams" doc:"their upstreams"`
+	CheckUpstreams     []string `expr:"check_upstreams" json:"check_upstreams" doc:"their upstreams, with the check's file:line and interval"`
+	CheckNames         []string `expr:"check_names" json:"check_names" doc:"their upstreams' names"`
 	CheckTW            int      `expr:"check_tw" json:"check_tw" doc:"TIME_WAIT toward their servers (largest sample)"`
 	CheckDead          int      `expr:"check_dead" json:"check_dead" doc:"dead servers among the health-checked ones"`
 
@@ -107,7 +109,7 @@ func where(file string, line int) string { return fmt.Sprintf("%s:%d", file, lin
 func (c *computer) nginx() {
 	n := &c.f.Nginx
 	h := c.h
-	n.NoKeepalive, n.NoKeepaliveNames, n.DeadList, n.CheckUpstreams, n.ListenClipped = []string{}, []string{}, []string{}, []string{}, []string{}
+	n.NoKeepalive, n.NoKeepaliveNames, n.DeadList, n.DeadServers, n.CheckUpstreams, n.CheckNames, n.ListenClipped = []string{}, []string{}, []string{}, []string{}, []string{}, []string{}, []string{}
 	n.ErrorCounts = map[string]int{}
 	n.Nofile, n.FDsMax = -1, -1
 	n.Present = len(h.NginxConfigs) > 0
@@ -167,12 +169,16 @@ func (c *computer) nginx() {
 		n.WorkerConnections = 512
 	}
 	n.FDsNeeded = 2 * int64(n.WorkerConnections)
+	if len(c.unresolved) > 0 {
+		ups.Note = fmt.Sprintf("%d servers are DNS names not in the snapshot's /etc/hosts, so their sockets cannot be matched: %s.", len(c.unresolved), strings.Join(first(c.unresolved, 5), ", "))
+	}
 	c.nginxWorkers(&workers)
 	c.nginxErrors()
 	if n.FDsMax >= 0 && n.Nofile > 0 {
 		n.FDsPct = pct(n.FDsMax, n.Nofile)
 	}
 	sort.Strings(n.CheckUpstreams)
+	sort.Strings(n.CheckNames)
 	for _, t := range []report.Table{ups, passes, workers, listens} {
 		c.f.Tables[t.ID] = t
 	}
@@ -223,7 +229,12 @@ func (c *computer) upstream(u *model.Upstream, ups *report.Table) {
 		if !live && (siblingsLive || x.t.synSent > 0) {
 			n.Dead++
 			if len(n.DeadList) < 50 {
-				n.DeadList = append(n.DeadList, u.Name+"/"+x.s.Raw)
+				state := "no sockets"
+				if x.t.synSent > 0 {
+					state = fmt.Sprintf("SYN_SENT only, in %d samples", x.t.synSamples)
+				}
+				n.DeadServers = append(n.DeadServers, x.s.Raw)
+				n.DeadList = append(n.DeadList, fmt.Sprintf("%s: server %s (%s), %s", u.Name, x.s.Raw, where(x.s.File, x.s.Line), state))
 			}
 			if u.Check != nil {
 				n.CheckDead++
@@ -272,7 +283,8 @@ func (c *computer) upstream(u *model.Upstream, ups *report.Table) {
 			if k.IntervalMS > 0 {
 				n.ProbeRate += float64(len(u.Servers)) * 1000 / float64(k.IntervalMS)
 			}
-			n.CheckUpstreams = append(n.CheckUpstreams, u.Name)
+			n.CheckNames = append(n.CheckNames, u.Name)
+			n.CheckUpstreams = append(n.CheckUpstreams, fmt.Sprintf("%s (check at %s, %d servers every %d ms)", u.Name, where(k.File, k.Line), len(u.Servers), k.IntervalMS))
 			n.CheckTW += tw
 		} else {
 			check += fmt.Sprintf(", %d probes per connection", k.KeepaliveRequests)
@@ -294,6 +306,11 @@ func (c *computer) upstream(u *model.Upstream, ups *report.Table) {
 	defined := where(u.File, u.Line)
 	if u.Implicit {
 		defined += " (proxy_pass)"
+	}
+	for _, s := range u.Servers {
+		if s.Unresolved {
+			c.unresolved = append(c.unresolved, fmt.Sprintf("%s (%s)", s.Raw, where(s.File, s.Line)))
+		}
 	}
 	ups.Rows = append(ups.Rows, []string{u.Name, defined, strconv.Itoa(len(u.Servers)), strconv.Itoa(withTraffic), strconv.Itoa(onlySyn), strconv.Itoa(none), keepalive, check, strconv.Itoa(tw), strings.Join(users, "; ")})
 }
@@ -380,4 +397,11 @@ func (c *computer) nginxErrors() {
 		tb.Note = "No error log was captured."
 	}
 	c.f.Tables[tb.ID] = tb
+}
+
+func first(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
+	}
+	return s
 }
