@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -141,6 +140,8 @@ type collector struct {
 	spool *spool
 	// procs is filled by the process scan and read by the nginx source.
 	procs []procInfo
+	// fixedClock is true when Options.Now was given: durations are not recorded.
+	fixedClock bool
 	// first is when sample 1 started, by the real clock.
 	first time.Time
 	// writeErr is set when the archive cannot be written; it ends the run.
@@ -152,9 +153,10 @@ type collector struct {
 // marked partial, when ctx is cancelled (a signal) or opt.Timeout passes.
 // Run fails only when the archive itself cannot be written.
 func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, error) {
+	fixed := opt.Now != nil
 	opt.setDefaults()
 	start := opt.Now()
-	c := &collector{opt: opt, root: rootfs.Root{Dir: opt.Root}}
+	c := &collector{opt: opt, root: rootfs.Root{Dir: opt.Root}, fixedClock: fixed}
 	if c.root.Dir == "" {
 		c.root.Dir = rootfs.HostRoot
 	}
@@ -176,10 +178,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, err
 		},
 	}
 	if !c.root.Live() {
-		c.m.Root = c.root.Dir
-		if abs, err := filepath.Abs(c.root.Dir); err == nil {
-			c.m.Root = abs
-		}
+		c.m.Root = c.root.Dir // as given, so a generator can make byte-identical snapshots
 	}
 	c.identify()
 	if c.root.Live() && os.Geteuid() != 0 {

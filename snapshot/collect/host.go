@@ -151,7 +151,7 @@ func kmsg(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		return []snapshot.SourceResult{r}
 	}
 	r.Archive, r.Bytes, r.Truncated = archiveName(p, sample), n, off > 0
-	r.DurationMS = ms(time.Since(t0))
+	r.DurationMS = c.ms(t0)
 	return []snapshot.SourceResult{r}
 }
 
@@ -202,7 +202,7 @@ func journal(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	}
 	r.Archive, r.Bytes = journalArchive, n
 	r.Truncated = r.Truncated || off > 0
-	r.DurationMS = ms(time.Since(t0))
+	r.DurationMS = c.ms(t0)
 	return []snapshot.SourceResult{r}
 }
 
@@ -250,7 +250,7 @@ func listeners(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		r.Status, r.Error = snapshot.StatusError, err.Error()
 		return []snapshot.SourceResult{r}
 	}
-	r.Archive, r.Bytes, r.DurationMS = name, n, ms(time.Since(t0))
+	r.Archive, r.Bytes, r.DurationMS = name, n, c.ms(t0)
 	return []snapshot.SourceResult{r}
 }
 

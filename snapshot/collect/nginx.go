@@ -312,7 +312,7 @@ func nginx(c *collector, s *Source, sample int) []snapshot.SourceResult {
 			}
 			bytesIn += int64(len(f.Data))
 		}
-		cr := snapshot.SourceResult{Name: s.Name, Path: inst.Conf, Archive: archiveName(inst.Conf, 0), Files: len(cfg.Files), Bytes: bytesIn, DurationMS: ms(time.Since(t0))}
+		cr := snapshot.SourceResult{Name: s.Name, Path: inst.Conf, Archive: archiveName(inst.Conf, 0), Files: len(cfg.Files), Bytes: bytesIn, DurationMS: c.ms(t0)}
 		if len(cfg.Files) == 0 {
 			cr.Status, cr.Archive, cr.Error = snapshot.StatusMissing, "", "configuration not readable"
 			if len(cfg.Problems) > 0 {

@@ -193,7 +193,7 @@ func processes(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		r.Status, r.Error = snapshot.StatusError, err.Error()
 		return []snapshot.SourceResult{r}
 	}
-	r.Archive, r.Bytes, r.Items, r.DurationMS = processesArchive, n, len(procs), ms(time.Since(t0))
+	r.Archive, r.Bytes, r.Items, r.DurationMS = processesArchive, n, len(procs), c.ms(t0)
 	return []snapshot.SourceResult{r}
 }
 
@@ -270,6 +270,6 @@ outer:
 		r.Status, r.Error = snapshot.StatusError, err.Error()
 		return []snapshot.SourceResult{r}
 	}
-	r.Archive, r.Bytes, r.Items, r.DurationMS = socketOwnersArchive, n, sockets, ms(time.Since(t0))
+	r.Archive, r.Bytes, r.Items, r.DurationMS = socketOwnersArchive, n, sockets, c.ms(t0)
 	return []snapshot.SourceResult{r}
 }

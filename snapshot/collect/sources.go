@@ -145,11 +145,19 @@ func (c *collector) captureFile(name, p, archive string, sample int, max int64, 
 	} else {
 		r.Archive, r.Bytes, r.Truncated = archive, n, truncated
 	}
-	r.DurationMS = ms(time.Since(t0))
+	r.DurationMS = c.ms(t0)
 	return r
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+// ms is the time since t0 in milliseconds, for the manifest; 0 when the
+// caller supplied its own clock (Options.Now), so that such snapshots are
+// byte-identical from run to run.
+func (c *collector) ms(t0 time.Time) float64 {
+	if c.fixedClock {
+		return 0
+	}
+	return float64(time.Since(t0).Microseconds()) / 1000
+}
 
 // errText is an error without the host path the result already names.
 func errText(err error) string {
@@ -331,7 +339,7 @@ func tree(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	if fileErrors > len(r.FileErrors) {
 		r.Error = strings.TrimSpace(r.Error + fmt.Sprintf(" %d files unreadable (first %d listed)", fileErrors, len(r.FileErrors)))
 	}
-	r.DurationMS = ms(time.Since(t0))
+	r.DurationMS = c.ms(t0)
 	return []snapshot.SourceResult{r}
 }
 
