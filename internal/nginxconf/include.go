@@ -19,21 +19,23 @@ type FS interface {
 	Glob(pattern string) ([]string, error)
 }
 
-// Default limits used by Load for zero fields of Limits.
+// Default limits used by Load and Parse for zero fields of Limits.
 const (
-	DefaultMaxFiles       = 2000
-	DefaultMaxBytes int64 = 64 << 20
+	DefaultMaxFiles            = 2000
+	DefaultMaxBytes      int64 = 64 << 20
+	DefaultMaxDirectives       = 1 << 20
 )
 
 // maxDepth bounds include nesting. nginx has no such limit (it runs out of
 // file descriptors instead), but no sane configuration comes near it.
 const maxDepth = 64
 
-// Limits bounds what Load reads. A zero field means its default
-// (DefaultMaxFiles, DefaultMaxBytes).
+// Limits bounds what Load reads and what Parse builds. A zero field means
+// its default (DefaultMaxFiles, DefaultMaxBytes, DefaultMaxDirectives).
 type Limits struct {
-	MaxFiles int   // most files read, the main file included
-	MaxBytes int64 // most bytes read in all files together
+	MaxFiles      int   // most files read, the main file included
+	MaxBytes      int64 // most bytes read in all files together
+	MaxDirectives int   // most directives in Parse's tree, includes spliced (Load ignores it)
 }
 
 // File is one configuration file, byte for byte as read.
