@@ -21,16 +21,39 @@ var NginxSections = []string{"nginx_upstreams", "nginx_passes", "nginx_listen", 
 
 // Analyze reads a snapshot and evaluates the rule set against it.
 func Analyze(snap *snapshot.Snapshot, set *rules.Set) (*report.Report, error) {
+	res, err := Run(snap, set)
+	if err != nil {
+		return nil, err
+	}
+	return res.Report, nil
+}
+
+// Result is the analysis of one snapshot with what it was computed from
+// (diff and fleet compare those).
+type Result struct {
+	Report *report.Report
+	Host   *model.Host
+	Facts  *facts.Facts
+}
+
+// Run reads a snapshot and evaluates the rule set against it.
+func Run(snap *snapshot.Snapshot, set *rules.Set) (*Result, error) {
 	h, err := Load(snap)
 	if err != nil {
 		return nil, err
 	}
 	// The report names the snapshot by its file name: reports travel to tickets, local paths need not.
-	return Report(filepath.Base(snap.Path), h, set), nil
+	r, f := evaluate(filepath.Base(snap.Path), h, set)
+	return &Result{Report: r, Host: h, Facts: f}, nil
 }
 
 // Report evaluates the rules against a loaded host.
 func Report(name string, h *model.Host, set *rules.Set) *report.Report {
+	r, _ := evaluate(name, h, set)
+	return r
+}
+
+func evaluate(name string, h *model.Host, set *rules.Set) (*report.Report, *facts.Facts) {
 	f := facts.Compute(h, facts.Labels(h))
 	findings, suppressed, ruleProblems := set.Evaluate(f)
 	r := &report.Report{
@@ -55,7 +78,7 @@ func Report(name string, h *model.Host, set *rules.Set) *report.Report {
 		r.Problems = append(r.Problems, report.Problem{File: p.File, Line: p.Line, Message: p.Message})
 	}
 	r.Problems = append(r.Problems, ruleProblems...)
-	return r
+	return r, f
 }
 
 func hostInfo(name string, h *model.Host) report.Host {

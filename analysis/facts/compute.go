@@ -811,8 +811,8 @@ func when(r model.KernelRecord) string {
 	return "?"
 }
 
-// relevantSysctls are shown in every report, in this order.
-var relevantSysctls = []string{
+// RelevantSysctls are shown in every report, in this order, and compared across a fleet.
+var RelevantSysctls = []string{
 	"net.ipv4.tcp_max_tw_buckets", "net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports",
 	"net.ipv4.tcp_tw_reuse", "net.ipv4.tcp_tw_recycle", "net.ipv4.tcp_timestamps", "net.ipv4.tcp_fin_timeout",
 	"net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.tcp_syncookies", "net.ipv4.tcp_abort_on_overflow",
@@ -830,7 +830,7 @@ func (c *computer) sysctlTable() {
 		persisted[normKey(s.Key)] = s // later files win, as sysctl --system applies them
 	}
 	tb := report.Table{ID: "sysctls", Title: "Relevant sysctls", Columns: []string{"sysctl", "runtime", "persisted", "where"}}
-	for _, k := range relevantSysctls {
+	for _, k := range RelevantSysctls {
 		v, ok := c.h.Sysctls[k]
 		if !ok {
 			continue

@@ -180,3 +180,90 @@ func (r *Report) Count(s Severity) int {
 	}
 	return n
 }
+
+// Diff compares two snapshots of one host.
+type Diff struct {
+	Before Host `json:"before"`
+	After  Host `json:"after"`
+	// ElapsedSeconds is the time from the first capture's start to the second's.
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	// Rebooted is true when the host rebooted between the captures (boot id or uptime).
+	Rebooted bool `json:"rebooted"`
+	// Notes are sentences about the comparison itself (a reboot, different hosts compared with --force).
+	Notes []string `json:"notes"`
+	// Findings are both snapshots' findings with Status new, resolved or persisting.
+	Findings []Finding `json:"findings"`
+	// SysctlChanges are runtime sysctl values that differ; PersistedChanges the
+	// settings in sysctl.conf, sysctl.d and rc.local that differ.
+	SysctlChanges    []SysctlChange `json:"sysctl_changes"`
+	PersistedChanges []SysctlChange `json:"persisted_changes"`
+	// Sections are side-by-side tables.
+	Sections []Table   `json:"sections"`
+	Problems []Problem `json:"problems"`
+}
+
+// SysctlChange is one setting that differs ("" when absent on that side).
+type SysctlChange struct {
+	Key    string `json:"key"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// Finding statuses in a diff.
+const (
+	StatusNew        = "new"
+	StatusResolved   = "resolved"
+	StatusPersisting = "persisting"
+)
+
+// Fleet compares many hosts.
+type Fleet struct {
+	// Hosts has one row per snapshot, in the order given (a bad snapshot is a row with Error).
+	Hosts []FleetHost `json:"hosts"`
+	// Findings lists each rule that fired with the hosts it fired on.
+	Findings []FleetFinding `json:"findings"`
+	// Outliers are relevant sysctls where some hosts differ from the majority.
+	Outliers []SysctlOutlier `json:"outliers"`
+}
+
+// FleetHost is one host's row.
+type FleetHost struct {
+	Snapshot     string    `json:"snapshot"`
+	Error        string    `json:"error,omitempty"`
+	Hostname     string    `json:"hostname,omitempty"`
+	Kernel       string    `json:"kernel,omitempty"`
+	CaptureStart time.Time `json:"capture_start"`
+	Partial      bool      `json:"partial,omitempty"`
+	// States counts sockets by state (largest sample).
+	Established int `json:"established"`
+	TimeWait    int `json:"time_wait"`
+	SynSent     int `json:"syn_sent"`
+	CloseWait   int `json:"close_wait"`
+	// TWLimit is tcp_max_tw_buckets (-1 unknown).
+	TWLimit int64 `json:"tw_limit"`
+	// ConntrackPct is conntrack usage (-1 when not loaded).
+	ConntrackPct float64 `json:"conntrack_pct"`
+	// BusiestDest and BusiestPortPct describe the busiest destination's share of the ephemeral range.
+	BusiestDest    string  `json:"busiest_dest,omitempty"`
+	BusiestPortPct float64 `json:"busiest_port_pct"`
+	// ListenOverflows is TcpExt ListenOverflows since boot; ListenRising says it rose during the capture.
+	ListenOverflows int64 `json:"listen_overflows"`
+	ListenRising    bool  `json:"listen_rising,omitempty"`
+	Critical        int   `json:"critical"`
+	Warning         int   `json:"warning"`
+	Info            int   `json:"info"`
+}
+
+// FleetFinding is one rule and the hosts it fired on.
+type FleetFinding struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Hosts    []string `json:"hosts"`
+}
+
+// SysctlOutlier is a setting where some hosts differ from the majority.
+type SysctlOutlier struct {
+	Key      string            `json:"key"`
+	Majority string            `json:"majority"`
+	Hosts    map[string]string `json:"hosts"`
+}

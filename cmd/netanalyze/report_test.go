@@ -103,7 +103,6 @@ func TestFailOnAndOutput(t *testing.T) {
 		{[]string{"report", snap, "-f", "yaml"}, exitUsage, "--format"},
 		{[]string{"report", snap, "-o", filepath.Join(dir, "no/such/dir/r.txt")}, exitError, "no/such/dir/r.txt"},
 		{[]string{"report", snap, "--rules", filepath.Join(dir, "missing.toml")}, exitUsage, "--rules"},
-		{[]string{snap, snap}, exitUsage, "not available yet"},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(tc.args, &out, &errOut)

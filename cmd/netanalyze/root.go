@@ -43,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o reportOptions
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "netanalyze [SNAPSHOT]",
 		Short: "Analyse netsnap snapshots of Linux proxy hosts",
@@ -52,6 +53,8 @@ each with its numbers, then the evidence tables and what to do.
   netanalyze host.tgz                      # = netanalyze report host.tgz
   netanalyze report host.tgz -f markdown   # for a ticket
   netanalyze report host.tgz -f json       # for automation (--fail-on warning)
+  netanalyze before.tgz after.tgz          # = netanalyze diff before.tgz after.tgz
+  netanalyze fleet snapshots/              # many hosts side by side
   netanalyze rules --facts                 # what rules can be written against`,
 		Version:       version,
 		SilenceUsage:  true,
@@ -64,15 +67,16 @@ each with its numbers, then the evidence tables and what to do.
 			case 1:
 				return runReport(stdout, args[0], &o)
 			case 2:
-				return errors.New("comparing two snapshots (netanalyze diff BEFORE AFTER) is not available yet")
+				return runDiff(stdout, args[0], args[1], &diffOptions{reportOptions: o, force: force})
 			}
 			return fmt.Errorf("want one snapshot (report) or two (diff), got %d arguments", len(args))
 		},
 	}
 	addReportFlags(cmd, &o)
+	cmd.Flags().BoolVar(&force, "force", false, "with two snapshots: compare snapshots of different hosts")
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	cmd.AddCommand(newReportCmd(stdout), newRulesCmd(stdout), newInspectCmd(stdout))
+	cmd.AddCommand(newReportCmd(stdout), newDiffCmd(stdout), newFleetCmd(stdout, stderr), newRulesCmd(stdout), newInspectCmd(stdout))
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	return cmd
 }
