@@ -290,6 +290,28 @@ func (c *computer) upstream(u *model.Upstream, ups *report.Table) {
 			check += fmt.Sprintf(", %d probes per connection", k.KeepaliveRequests)
 		}
 	}
+	var passive []string
+	for _, s := range u.Servers {
+		if s.MaxFails >= 0 || s.FailTimeout != "" {
+			p := fmt.Sprintf("max_fails=%d", cmp.Or(max(s.MaxFails, 0), 1))
+			if s.MaxFails == 0 {
+				p = "max_fails=0 (off)"
+			}
+			if s.FailTimeout != "" {
+				p += " fail_timeout=" + s.FailTimeout
+			}
+			if !slices.Contains(passive, p) {
+				passive = append(passive, p)
+			}
+		}
+	}
+	if len(passive) > 0 {
+		if check == "-" {
+			check = "passive: " + strings.Join(passive, ", ")
+		} else {
+			check += "; passive: " + strings.Join(passive, ", ")
+		}
+	}
 	keepalive := "none"
 	if u.Keepalive > 0 {
 		keepalive = strconv.Itoa(u.Keepalive)
