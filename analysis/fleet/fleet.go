@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/netsnap/netsnap/analysis"
@@ -64,7 +65,8 @@ func one(path string, set *rules.Set) summary {
 	s := summary{row: report.FleetHost{Snapshot: filepath.Base(path), TWLimit: -1, ConntrackPct: -1}}
 	snap, err := snapshot.Open(path, snapshot.ReadOptions{})
 	if err != nil {
-		s.row.Error = err.Error()
+		// The row already names the snapshot: keep the reason, not the local path.
+		s.row.Error = strings.TrimPrefix(strings.ReplaceAll(err.Error(), path, ""), ": ")
 		return s
 	}
 	defer snap.Close()
