@@ -35,6 +35,7 @@ lint:
 
 unit:
 	NETSNAP_SCALE=1 $(GO) test -count=1 ./...
+	$(GO) run ./samples/gen -check
 	bench/collector.sh --smoke
 
 # Each fuzz target of a parser of untrusted input, briefly: a count of inputs

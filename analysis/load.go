@@ -462,31 +462,24 @@ func (l *loader) conntrackTable() {
 	}
 }
 
-// kernelLog counts the kernel messages the rules read. Kernel log files
-// (kern.log, the kernel lines of syslog/messages, the journal) are used when
-// present; the ring buffer only when none is, since it repeats their
-// newest lines; dmesg files (the boot log) only when nothing else exists.
+// kernelLog counts the kernel messages the rules read, from one family of
+// sources so that no message is counted twice: kern.log (with its
+// rotations) when present; else the kernel lines of syslog/messages (which
+// repeat kern.log on Debian and Ubuntu); else the journal; else the ring
+// buffer; else the boot-time dmesg files.
 func (l *loader) kernelLog() {
-	var files, kmsg, dmesg []string
+	byName := map[string][]string{}
 	for _, s := range l.snap.Manifest.Sources {
-		if s.Status != snapshot.StatusOK || s.Archive == "" {
-			continue
-		}
-		switch s.Name {
-		case "kern-log", "syslog-kernel", "journal-kernel":
-			files = append(files, s.Archive)
-		case "kmsg":
-			kmsg = append(kmsg, s.Archive)
-		case "dmesg-log":
-			dmesg = append(dmesg, s.Archive)
+		if s.Status == snapshot.StatusOK && s.Archive != "" {
+			byName[s.Name] = append(byName[s.Name], s.Archive)
 		}
 	}
-	use := files
-	if len(use) == 0 {
-		use = kmsg
-	}
-	if len(use) == 0 {
-		use = dmesg
+	var use []string
+	for _, name := range []string{"kern-log", "syslog-kernel", "journal-kernel", "kmsg", "dmesg-log"} {
+		if len(byName[name]) > 0 {
+			use = byName[name]
+			break
+		}
 	}
 	year := l.h.CaptureStart.Year()
 	if year < 1971 {

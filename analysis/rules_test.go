@@ -266,8 +266,10 @@ func TestRules(t *testing.T) {
 			},
 			want: report.Critical, basis: "during capture", title: "3885 closes skipped TIME_WAIT during the capture"},
 		{name: "tw overflow since boot only", rule: "tcp-tw-bucket-overflow",
-			samples: []files{{"proc/net/netstat": netstat(map[string]int64{"TCPTimeWaitOverflow": 7})}, {}},
+			samples: []files{{"proc/net/netstat": netstat(map[string]int64{"TCPTimeWaitOverflow": 7})}},
 			want:    report.Warning, basis: "since boot", title: "7 TIME_WAIT overflows since boot"},
+		{name: "tw overflow in the past, not during the capture", rule: "tcp-tw-bucket-overflow",
+			samples: []files{{"proc/net/netstat": netstat(map[string]int64{"TCPTimeWaitOverflow": 7})}, {}}},
 		{name: "tw near miss", rule: "tcp-tw-bucket-overflow",
 			samples: []files{{"proc/sys/net/ipv4/tcp_max_tw_buckets": "2000\n", "proc/net/tcp": table(tw(1800, "10.0.0.20:8080"))}}},
 

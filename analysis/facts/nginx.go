@@ -52,8 +52,8 @@ type NginxFacts struct {
 	ListenClipped []string `expr:"listen_clipped" json:"listen_clipped" doc:"listen directives whose backlog exceeds net.core.somaxconn, which silently clips it"`
 }
 
-// deadShare is how many sockets a server's even share of its upstream's
-// traffic must reach before having none at all marks it dead.
+// deadShare is how many sockets the servers with traffic must hold each
+// before a server with none at all is called dead.
 const deadShare = 3
 
 // upstreamErrorKinds are the error-log kinds nginx-upstream-errors counts.
@@ -192,7 +192,7 @@ func (c *computer) upstream(u *model.Upstream, ups *report.Table) {
 		t serverTraffic
 	}
 	var servers []st
-	var tw, sockets int
+	var tw, sockets, live int
 	for _, s := range u.Servers {
 		t := c.traffic(s.Addrs)
 		tw += t.tw
@@ -201,11 +201,15 @@ func (c *computer) upstream(u *model.Upstream, ups *report.Table) {
 		}
 		servers = append(servers, st{s, t})
 		sockets += t.est + t.tw
+		if t.est+t.tw > 0 {
+			live++
+		}
 	}
-	// A server without sockets is dead only where its share of the
-	// upstream's sockets would be clearly visible (at least deadShare), so
-	// that a quiet upstream with one kept-alive connection is not accused.
-	siblingsLive := len(servers) > 0 && float64(sockets)/float64(len(servers)) >= deadShare
+	// A server without sockets is dead only when the servers that do carry
+	// traffic hold at least deadShare sockets each: then a silent sibling is
+	// no accident of load balancing, while a quiet upstream with one
+	// kept-alive connection is not accused.
+	siblingsLive := live > 0 && float64(sockets)/float64(live) >= deadShare
 	withTraffic, onlySyn, none := 0, 0, 0
 	for _, x := range servers {
 		live := x.t.est > 0 || x.t.tw > 0
