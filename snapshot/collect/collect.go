@@ -134,7 +134,7 @@ func (o *Options) Validate() error {
 type collector struct {
 	opt   Options
 	root  rootfs.Root
-	w     *snapshot.Writer
+	arch  *pipe
 	m     *snapshot.Manifest
 	ctx   context.Context
 	spool *spool
@@ -189,15 +189,16 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, err
 	if err != nil {
 		return nil, err
 	}
-	c.w = aw
+	c.arch = newPipe(aw, opt.TempDir)
 	c.spool = newSpool(opt.TempDir)
-	defer c.spool.Close()
+	defer func() { c.spool.Close() }()
 
 	cctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	c.ctx = cctx
 
 	if err := c.capture(); err != nil {
+		c.arch.close(c.m)
 		return c.m, err
 	}
 
@@ -215,7 +216,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, err
 		c.m.Partial = true
 		c.m.PartialReason = "fewer samples than asked"
 	}
-	if err := c.w.Close(c.m); err != nil {
+	if err := c.arch.close(c.m); err != nil {
 		return c.m, err
 	}
 	return c.m, nil
@@ -500,11 +501,12 @@ func (c *collector) addSpool(name string, off int64) (int64, error) {
 	if c.spool.err != nil {
 		return 0, fmt.Errorf("spool in %s: %w", c.opt.TempDir, c.spool.err)
 	}
-	n := c.spool.Len() - off
-	if err := c.w.Add(name, n, c.spool.Section(off)); err != nil {
+	if err := c.arch.failed(); err != nil {
 		c.writeErr = errWrite{err}
 		return 0, c.writeErr
 	}
+	n := c.spool.Len() - off
+	c.spool = c.arch.add(name, c.spool, off)
 	return n, nil
 }
 

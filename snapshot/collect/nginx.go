@@ -303,13 +303,10 @@ func nginx(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		for _, f := range cfg.Files {
 			inst.ConfigFiles = append(inst.ConfigFiles, f.Path)
 			name := archiveName(f.Path, 0)
-			if c.w.Has(name) {
+			if c.arch.has(name) {
 				continue
 			}
-			if err := c.w.AddBytes(name, f.Data); err != nil {
-				c.writeErr = errWrite{err}
-				return out
-			}
+			c.arch.addBytes(name, f.Data)
 			bytesIn += int64(len(f.Data))
 		}
 		cr := snapshot.SourceResult{Name: s.Name, Path: inst.Conf, Archive: archiveName(inst.Conf, 0), Files: len(cfg.Files), Bytes: bytesIn, DurationMS: c.ms(t0)}
@@ -348,7 +345,7 @@ func nginx(c *collector, s *Source, sample int) []snapshot.SourceResult {
 			}
 			for _, f := range []string{"limits", "status", "cmdline"} {
 				p := "/proc/" + strconv.Itoa(pid) + "/" + f
-				if c.w.Has(archiveName(p, 0)) {
+				if c.arch.has(archiveName(p, 0)) {
 					continue
 				}
 				r := c.captureFile(s.Name, p, archiveName(p, 0), 0, 1<<20, headMode, nil)
