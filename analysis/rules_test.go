@@ -292,6 +292,8 @@ func TestRules(t *testing.T) {
 
 		{name: "range covers 8080", rule: "ephemeral-range-overlaps-listeners",
 			samples: []files{{"proc/sys/net/ipv4/ip_local_port_range": "1024\t65535\n"}}, want: report.Warning, title: "Listening port 8080 inside the ephemeral range 1024-65535"},
+		{name: "a loopback listener on a port the kernel handed out_fp", rule: "ephemeral-range-overlaps-listeners",
+			samples: []files{{"proc/net/tcp": tcpTable(append(append([]sock{}, listeners...), sock{local: "127.0.0.1:42039", remote: "0.0.0.0:0", state: stListen})...)}}},
 		{name: "range covers 8080, reserved", rule: "ephemeral-range-overlaps-listeners",
 			samples: []files{{"proc/sys/net/ipv4/ip_local_port_range": "1024\t65535\n", "proc/sys/net/ipv4/ip_local_reserved_ports": "80,8080\n"}}},
 
@@ -574,5 +576,48 @@ func TestNginxNoKeepaliveNamesTheDirectives(t *testing.T) {
 		if s.ID == "time_wait_by_service" && (len(s.Rows) == 0 || s.Rows[0][1] != "upstream app") {
 			t.Errorf("TIME_WAIT by service: %v", s.Rows)
 		}
+	}
+}
+
+// TestRealHostsHaveNoFalseWarnings analyses the real sosreport captures of
+// the shared corpus (Kubernetes, RabbitMQ and Vault nodes with nothing wrong
+// in their network state): no warning or critical finding.
+func TestRealHostsHaveNoFalseWarnings(t *testing.T) {
+	base := "../../shared/corpus/procfs-hotsos/tests/unit/fake_data_root"
+	hosts, err := os.ReadDir(base)
+	if err != nil {
+		t.Skipf("shared corpus not beside the repository: %v", err)
+	}
+	checked := 0
+	for _, h := range hosts {
+		proc := filepath.Join(base, h.Name(), "proc")
+		nets, _ := filepath.Glob(filepath.Join(proc, "[0-9]*", "net"))
+		if len(nets) != 1 {
+			continue
+		}
+		t.Run(h.Name(), func(t *testing.T) {
+			root := t.TempDir()
+			copyTree(t, nets[0], filepath.Join(root, "proc/net"))
+			copyTree(t, filepath.Join(proc, "sys"), filepath.Join(root, "proc/sys"))
+			out := filepath.Join(t.TempDir(), "snap.tgz")
+			f, err := os.Create(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := collect.Run(context.Background(), collect.Options{Root: root, Samples: 1}, f); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			r := analyze(t, out)
+			for _, f := range r.Findings {
+				if f.Severity > report.Info {
+					t.Errorf("%s %s: %s", f.Severity, f.ID, f.Title)
+				}
+			}
+		})
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no corpus host found")
 	}
 }

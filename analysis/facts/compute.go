@@ -13,6 +13,9 @@ import (
 	"github.com/netsnap/netsnap/analysis/report"
 )
 
+// autoPortStart is where the kernel's default ephemeral range begins.
+const autoPortStart = 32768
+
 // TimeWaitSeconds is how long Linux keeps a socket in TIME_WAIT (TCP_TIMEWAIT_LEN, fixed at 60 s).
 const TimeWaitSeconds = 60
 
@@ -447,6 +450,12 @@ func (c *computer) ports() {
 	for _, s := range c.h.Samples {
 		for _, l := range s.Listeners {
 			port := int(l.Local.Port())
+			// A loopback listener high in the range is almost always one the
+			// kernel handed out for "port 0" (containerd's stream server, test
+			// servers): it cannot lose its port on restart, it gets a new one.
+			if l.Local.Addr().IsLoopback() && port >= autoPortStart {
+				continue
+			}
 			if int64(port) >= p.Low && int64(port) <= p.High && !isReserved(int64(port)) && !seen[port] {
 				seen[port] = true
 				p.OverlappingListeners = append(p.OverlappingListeners, port)

@@ -127,7 +127,7 @@ type PortFacts struct {
 	BusiestPct           float64 `expr:"busiest_pct" json:"busiest_pct" doc:"busiest_count as a percentage of size"`
 	BusiestCloseRate     float64 `expr:"busiest_close_rate" json:"busiest_close_rate" doc:"is the estimated close rate to the busiest destination (its TIME_WAIT / 60 s)."`
 	Destinations         int     `expr:"destinations" json:"destinations" doc:"counts distinct destinations."`
-	OverlappingListeners []int   `expr:"overlapping_listeners" json:"overlapping_listeners" doc:"lists local listening ports inside the ephemeral range and not reserved."`
+	OverlappingListeners []int   `expr:"overlapping_listeners" json:"overlapping_listeners" doc:"local listening ports inside the ephemeral range and not reserved (loopback listeners at 32768 and above, which the kernel hands out for port 0, are left out)"`
 	EaddrnotavailErrors  int     `expr:"eaddrnotavail_errors" json:"eaddrnotavail_errors" doc:"is for nginx '(99: Cannot assign requested address)' lines (filled by the nginx facts)."`
 }
 
