@@ -40,7 +40,7 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 func analyzeFile(path string, set *rules.Set) (*analysis.Result, error) {
 	snap, err := snapshot.Open(path, snapshot.ReadOptions{})
 	if err != nil {
-		return nil, failure{exitError, err}
+		return nil, failure{exitUsage, err}
 	}
 	defer snap.Close()
 	res, err := analysis.Run(snap, set)

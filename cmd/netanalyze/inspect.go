@@ -24,7 +24,7 @@ func newInspectCmd(stdout io.Writer) *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			s, err := snapshot.Open(args[0], snapshot.ReadOptions{})
 			if err != nil {
-				return failure{exitError, err}
+				return failure{exitUsage, err}
 			}
 			defer s.Close()
 			return inspect(stdout, args[0], s, opt)

@@ -58,8 +58,8 @@ func TestInspectErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"inspect", notSnap}, exitError, notSnap + ": not a netsnap snapshot"},
-		{[]string{"inspect", "/nonexistent.tgz"}, exitError, "/nonexistent.tgz"},
+		{[]string{"inspect", notSnap}, exitUsage, notSnap + ": not a netsnap snapshot"},
+		{[]string{"inspect", "/nonexistent.tgz"}, exitUsage, "/nonexistent.tgz"},
 		{[]string{"inspect"}, exitUsage, "accepts 1 arg(s)"},
 		{[]string{"inspect", "a", "b"}, exitUsage, "accepts 1 arg(s)"},
 	} {

@@ -103,7 +103,7 @@ func runReport(stdout io.Writer, path string, o *reportOptions) error {
 	}
 	snap, err := snapshot.Open(path, snapshot.ReadOptions{})
 	if err != nil {
-		return failure{exitError, err}
+		return failure{exitUsage, err}
 	}
 	defer snap.Close()
 	rep, err := analysis.Analyze(snap, set)

@@ -11,8 +11,8 @@ import (
 // Exit codes.
 const (
 	exitOK       = 0
-	exitError    = 1 // the command failed (a snapshot could not be read)
-	exitUsage    = 2 // bad flags, arguments or rules file
+	exitError    = 1 // the command failed (the report could not be written)
+	exitUsage    = 2 // bad input: flags, arguments, rules file, or a snapshot that is unreadable or unsafe
 	exitFindings = 3 // --fail-on: a finding at or above the severity was reported
 )
 
