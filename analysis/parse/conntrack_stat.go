@@ -46,24 +46,8 @@ func ConntrackStat(r io.Reader, p *Problems) (model.ConntrackStat, error) {
 			p.Addf(lr.n, "values before the header line")
 			continue
 		}
-		n, bad := 0, false
-		for rest := line; ; n++ {
-			var f []byte
-			f, rest = cutField(rest)
-			if len(f) == 0 {
-				break
-			}
-			v, ok := parseHex(f, 16)
-			if !ok {
-				p.Addf(lr.n, "column %d: bad hex value %q", n+1, f)
-				bad = true
-				break
-			}
-			if n < len(vals) {
-				vals[n] = v
-			}
-		}
-		if bad {
+		n, ok := hexRow(line, vals, p, lr.n)
+		if !ok {
 			continue
 		}
 		if n != len(names) {

@@ -30,25 +30,8 @@ func Softnet(r io.Reader, p *Problems) ([]model.Softnet, error) {
 		}
 		row++
 		var cols [13]uint64
-		n := 0
-		bad := false
-		for rest := line; ; n++ {
-			var f []byte
-			f, rest = cutField(rest)
-			if len(f) == 0 {
-				break
-			}
-			v, ok := parseHex(f, 16)
-			if !ok {
-				p.Addf(lr.n, "column %d: bad hex value %q", n+1, f)
-				bad = true
-				break
-			}
-			if n < len(cols) {
-				cols[n] = v
-			}
-		}
-		if bad {
+		n, ok := hexRow(line, cols[:], p, lr.n)
+		if !ok {
 			continue
 		}
 		if n < softnetMinColumns {

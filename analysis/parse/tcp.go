@@ -319,3 +319,24 @@ func parseInt(b []byte) (int64, bool) {
 	}
 	return 0, false
 }
+
+// hexRow reads the whitespace-separated hex columns of line into dst (extra
+// columns are counted but not stored). It returns the number of columns, or
+// ok false after recording the first bad value as a problem of line n.
+func hexRow(line []byte, dst []uint64, p *Problems, n int) (cols int, ok bool) {
+	for rest := line; ; cols++ {
+		var f []byte
+		f, rest = cutField(rest)
+		if len(f) == 0 {
+			return cols, true
+		}
+		v, good := parseHex(f, 16)
+		if !good {
+			p.Addf(n, "column %d: bad hex value %q", cols+1, f)
+			return cols, false
+		}
+		if cols < len(dst) {
+			dst[cols] = v
+		}
+	}
+}
