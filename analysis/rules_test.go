@@ -3,7 +3,7 @@ package analysis_test
 import (
 	"context"
 	"fmt"
-	"io/fs"
+	"github.com/netsnap/netsnap/internal/fixture"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -25,36 +25,6 @@ const healthy = "../testdata/hosts/healthy-proxy"
 
 // files maps host paths (relative, "proc/net/tcp") to contents; "" removes the file.
 type files map[string]string
-
-// copyTree copies a fixture tree, links as links.
-func copyTree(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case d.Type()&fs.ModeSymlink != 0:
-			l, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(l, target)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func apply(t testing.TB, root string, fs files) {
 	t.Helper()
@@ -82,7 +52,7 @@ func snapshotOf(t testing.TB, samples ...files) string {
 		samples = []files{{}}
 	}
 	root := filepath.Join(t.TempDir(), "root")
-	copyTree(t, healthy, root)
+	fixture.CopyTree(t, healthy, root)
 	out := filepath.Join(t.TempDir(), "snap.tgz")
 	f, err := os.Create(out)
 	if err != nil {
@@ -597,8 +567,8 @@ func TestRealHostsHaveNoFalseWarnings(t *testing.T) {
 		}
 		t.Run(h.Name(), func(t *testing.T) {
 			root := t.TempDir()
-			copyTree(t, nets[0], filepath.Join(root, "proc/net"))
-			copyTree(t, filepath.Join(proc, "sys"), filepath.Join(root, "proc/sys"))
+			fixture.CopyTree(t, nets[0], filepath.Join(root, "proc/net"))
+			fixture.CopyTree(t, filepath.Join(proc, "sys"), filepath.Join(root, "proc/sys"))
 			out := filepath.Join(t.TempDir(), "snap.tgz")
 			f, err := os.Create(out)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/netsnap/netsnap/internal/fixture"
 	"math"
 	"os"
 	"os/exec"
@@ -246,7 +247,7 @@ func startBackend(t *testing.T, bins tools, ns *netns.NS, addr string, flags ...
 	args := append([]string{"-listen", addr, "-stats", b.stats, "-max-time", "3m"}, flags...)
 	cmd := ns.Command(context.Background(), bins.backend, args...)
 	dieWithTest(cmd, syscall.SIGKILL)
-	var stderr lockedBuffer
+	var stderr fixture.LockedBuffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -428,7 +429,7 @@ func startNginx(t *testing.T, ns *netns.NS, site string) *nginx {
 	writeFile(t, n.conf, strings.ReplaceAll(mainConf, "{{DIR}}", dir))
 	writeFile(t, n.site, site)
 	n.cmd = ns.Command(context.Background(), "nginx", "-p", dir+"/", "-c", n.conf, "-e", n.errLog, "-g", "daemon off;")
-	var out lockedBuffer
+	var out fixture.LockedBuffer
 	n.cmd.Stdout, n.cmd.Stderr = &out, &out
 	dieWithTest(n.cmd, syscall.SIGTERM) // the master then stops its workers
 	ns.Start(t, n.cmd)
@@ -551,7 +552,7 @@ func startWrk(t *testing.T, ns *netns.NS, conns int, dur time.Duration) <-chan w
 	ctx, cancel := context.WithTimeout(context.Background(), dur+20*time.Second)
 	cmd := ns.Command(ctx, "wrk", "-t", "2", "-c", strconv.Itoa(conns), "-d", fmt.Sprintf("%ds", int(dur.Seconds())),
 		"--timeout", "5s", listenURL)
-	var out lockedBuffer
+	var out fixture.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	dieWithTest(cmd, syscall.SIGKILL)
 	ns.Start(t, cmd)
@@ -880,24 +881,6 @@ func readFile(path string) string {
 		b = b[len(b)-4000:]
 	}
 	return string(b)
-}
-
-// lockedBuffer is a bytes.Buffer safe for a process's writes and our reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // row returns the before and after numbers of a diff section's row.

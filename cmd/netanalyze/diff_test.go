@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io/fs"
+	"github.com/netsnap/netsnap/internal/fixture"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,29 +18,7 @@ import (
 func variantSnapshot(t *testing.T, host, name string, mods map[string]string) string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), host)
-	src := filepath.Join("../../testdata/hosts", host)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		dst := filepath.Join(root, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(dst, 0o755)
-		case d.Type()&fs.ModeSymlink != 0:
-			l, _ := os.Readlink(p)
-			return os.Symlink(l, dst)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fixture.CopyTree(t, filepath.Join("../../testdata/hosts", host), root)
 	for p, content := range mods {
 		if err := os.WriteFile(filepath.Join(root, p), []byte(content), 0o644); err != nil {
 			t.Fatal(err)

@@ -7,13 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/netsnap/netsnap/internal/fixture"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -119,7 +119,7 @@ func measureNetsnap(t *testing.T, bins scaleTools, established, timewait int) in
 
 	sg := ns.Command(ctx, bins.sockgen, "-established", strconv.Itoa(established),
 		"-timewait", strconv.Itoa(timewait), "-addrs", "8", "-hold", "5m")
-	var sgErr lockedBuffer
+	var sgErr fixture.LockedBuffer
 	sg.Stderr = &sgErr
 	stdout, err := sg.StdoutPipe()
 	if err != nil {
@@ -272,22 +272,4 @@ func checkArchive(t *testing.T, path string, procRows int) {
 	}
 	t.Logf("archive: %d bytes, %d entries; samples/1/proc/net/tcp %d bytes, %d rows (the namespace showed %d)",
 		st.Size(), entries, tcpBytes, tcpLines-1, procRows)
-}
-
-// lockedBuffer is a bytes.Buffer safe for a process's writes and our reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/netsnap/netsnap/internal/fixture"
 
 	"io/fs"
 	"os"
@@ -252,34 +253,6 @@ func TestCollectCorpusProcfs(t *testing.T) {
 	}
 }
 
-// copyTree copies the regular files below src into dst.
-func copyTree(t *testing.T, src, dst string) int {
-	t.Helper()
-	n := 0
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, _ := filepath.Rel(src, p)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Join(dst, filepath.Dir(rel)), 0o755); err != nil {
-			return err
-		}
-		n++
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // TestCollectCorpusHotsos collects real sosreport captures: their /proc/net
 // lives under proc/PID/net, so each host is rebuilt as a tree laid out like /.
 func TestCollectCorpusHotsos(t *testing.T) {
@@ -297,10 +270,10 @@ func TestCollectCorpusHotsos(t *testing.T) {
 		}
 		t.Run(h.Name(), func(t *testing.T) {
 			root := t.TempDir()
-			copyTree(t, pids[0], filepath.Join(root, "proc/net"))
-			copyTree(t, filepath.Join(procDir, "sys"), filepath.Join(root, "proc/sys"))
-			if _, err := os.Stat(filepath.Join(procDir, "slabinfo")); err == nil {
-				copyTree(t, procDir, filepath.Join(root, "proc-slab"))
+			fixture.CopyTree(t, pids[0], filepath.Join(root, "proc/net"))
+			fixture.CopyTree(t, filepath.Join(procDir, "sys"), filepath.Join(root, "proc/sys"))
+			if b, err := os.ReadFile(filepath.Join(procDir, "slabinfo")); err == nil {
+				os.WriteFile(filepath.Join(root, "proc/slabinfo"), b, 0o644)
 			}
 			s, m := collectTo(t, context.Background(), Options{Root: root, Samples: 1})
 			checkVerbatim(t, root, s, m)
