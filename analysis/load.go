@@ -339,9 +339,15 @@ func (l *loader) sample(s snapshot.Sample) {
 		return nil
 	})
 	if !smp.HasListenerBacklog && smp.TCP != nil {
-		// Without the sock_diag dump, the socket table gives the queue but not the backlog.
+		// netsnap's socket table gives each listener's backlog as its
+		// send_q; /proc/net/tcp gives the queue but not the backlog.
+		smp.HasListenerBacklog = smp.TCP.FromSockDiag
 		for _, s := range smp.TCP.Listen {
-			smp.Listeners = append(smp.Listeners, model.Listener{Local: s.Local, Queue: s.RxQueue, Inode: s.Inode, UID: s.UID})
+			ln := model.Listener{Local: s.Local, Queue: s.RxQueue, Inode: s.Inode, UID: s.UID}
+			if smp.TCP.FromSockDiag {
+				ln.Backlog = s.TxQueue
+			}
+			smp.Listeners = append(smp.Listeners, ln)
 		}
 	}
 	l.h.Samples = append(l.h.Samples, smp)
@@ -370,12 +376,19 @@ func (l *loader) tcp(dir string) *model.TCPSample {
 			listening[s.Local.Port()] = true
 		}
 	}
+	add := func(s *model.Socket) { aggregate(t, s, listening, l.isEphemeral) }
+	// netsnap's socket table (NETLINK_SOCK_DIAG) when the collector could
+	// dump one, else the kernel's tables verbatim.
+	if l.parseEntry(dir+tcpTableArchive, func(r io.Reader, p *parse.Problems) error {
+		return parse.TCPTable(r, p, add)
+	}) {
+		t.FromSockDiag = true
+		return t
+	}
 	found := false
 	for _, name := range []string{"proc/net/tcp", "proc/net/tcp6"} {
 		found = l.parseEntry(dir+name, func(r io.Reader, p *parse.Problems) error {
-			return parse.TCP(r, p, func(s *model.Socket) {
-				aggregate(t, s, listening, l.isEphemeral)
-			})
+			return parse.TCP(r, p, add)
 		}) || found
 	}
 	if !found {
@@ -383,6 +396,10 @@ func (l *loader) tcp(dir string) *model.TCPSample {
 	}
 	return t
 }
+
+// tcpTableArchive is the archive name, within a sample, of the socket table
+// netsnap writes from a NETLINK_SOCK_DIAG dump.
+const tcpTableArchive = "netsnap/tcp.txt"
 
 // aggregate adds one socket to a sample's aggregate.
 func aggregate(t *model.TCPSample, s *model.Socket, listening map[uint16]bool, ephemeral func(uint16) bool) {

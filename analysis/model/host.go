@@ -121,6 +121,9 @@ type TCPSample struct {
 	// States counts sockets by state; index is the TCPState.
 	States [13]int
 	Total  int
+	// FromSockDiag is true when the sample's sockets came from netsnap's
+	// socket table (a NETLINK_SOCK_DIAG dump), false for /proc/net/tcp{,6}.
+	FromSockDiag bool
 	// TimeWaitByPeer counts TIME_WAIT sockets by the other host's address.
 	TimeWaitByPeer map[netip.Addr]int
 	// TimeWaitByService counts TIME_WAIT sockets by the service side of the

@@ -71,15 +71,18 @@ type Socket struct {
 	State TCPState
 	// TxQueue and RxQueue are the send and receive queues in bytes; for a
 	// LISTEN socket RxQueue is the current accept queue (connections
-	// waiting for accept) and TxQueue is 0.
+	// waiting for accept) and TxQueue is 0 in /proc/net/tcp, the maximum
+	// backlog in netsnap's socket table (netsnap/tcp.txt).
 	TxQueue, RxQueue uint32
 	// Timer is the tr column: 0 none, 1 retransmit, 2 keepalive,
 	// 3 TIME_WAIT, 4 zero window probe.
 	Timer uint8
-	// TimerJiffies is tm->when, the time until the timer fires, as printed
-	// (clock ticks). Overdue timers on old 64-bit kernels print a negative
+	// TimerMS is the time until the timer fires, in milliseconds.
+	// /proc/net/tcp prints it in clock ticks (USER_HZ, 100 per second on
+	// every Linux architecture netsnap runs on), netsnap's socket table in
+	// milliseconds. Overdue timers on old 64-bit kernels print a negative
 	// number as a huge one: those are 0.
-	TimerJiffies uint32
+	TimerMS uint32
 	// Retransmits is the retrnsmt column.
 	Retransmits uint32
 	// UID is the owner's user id.

@@ -78,7 +78,7 @@ func FuzzTCP(f *testing.F) {
 			// A socket printed back the kernel's way parses to itself.
 			line := fmt.Sprintf("%4d: %s:%04X %s:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d 1 0000000000000000\n",
 				n, hexAddr(s.Local.Addr()), s.Local.Port(), hexAddr(s.Remote.Addr()), s.Remote.Port(), uint8(s.State),
-				s.TxQueue, s.RxQueue, s.Timer, s.TimerJiffies, s.Retransmits, s.UID, s.Timeout, s.Inode)
+				s.TxQueue, s.RxQueue, s.Timer, s.TimerMS/10, s.Retransmits, s.UID, s.Timeout, s.Inode)
 			var again model.Socket
 			if msg := parseSocket([]byte(line), &again); msg != "" || again != *s {
 				t.Fatalf("%q: %s\n got %+v\nwant %+v", line, msg, again, *s)

@@ -81,7 +81,7 @@ func parseSocket(line []byte, s *model.Socket) string {
 	if !ok {
 		return "bad tr:tm->when"
 	}
-	if when > math.MaxUint32 {
+	if when > math.MaxUint32/10 {
 		when = 0 // a negative delta (overdue timer) printed as unsigned long
 	}
 	f, rest = cutField(rest)
@@ -105,17 +105,17 @@ func parseSocket(line []byte, s *model.Socket) string {
 		return "bad or missing inode"
 	}
 	*s = model.Socket{
-		Local:        local,
-		Remote:       remote,
-		State:        model.TCPState(st),
-		TxQueue:      uint32(tx),
-		RxQueue:      uint32(rx),
-		Timer:        uint8(tr),
-		TimerJiffies: uint32(when),
-		Retransmits:  uint32(retr),
-		UID:          uid,
-		Timeout:      timeout,
-		Inode:        inode,
+		Local:       local,
+		Remote:      remote,
+		State:       model.TCPState(st),
+		TxQueue:     uint32(tx),
+		RxQueue:     uint32(rx),
+		Timer:       uint8(tr),
+		TimerMS:     uint32(when) * 10, // clock ticks of 10 ms (USER_HZ 100)
+		Retransmits: uint32(retr),
+		UID:         uid,
+		Timeout:     timeout,
+		Inode:       inode,
 	}
 	return ""
 }

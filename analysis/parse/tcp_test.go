@@ -137,13 +137,13 @@ func TestTCP(t *testing.T) {
 			name: "established with timers",
 			in:   "   5: 0F02000A:B1C2 CD021FAC:2384 01 0000012C:00000000 01:00000014 00000003  1000        2 98765 2 ffff8d72b8678000 20 4 30 10 -1\n",
 			want: []model.Socket{{Local: ap("10.0.2.15:45506"), Remote: ap("172.31.2.205:9092"), State: model.Established,
-				TxQueue: 300, Timer: 1, TimerJiffies: 20, Retransmits: 3, UID: 1000, Timeout: 2, Inode: 98765}},
+				TxQueue: 300, Timer: 1, TimerMS: 200, Retransmits: 3, UID: 1000, Timeout: 2, Inode: 98765}},
 		},
 		{
 			name: "time_wait row, as get_timewait4_sock prints it",
 			in:   "  12: 0F02000A:9C40 CD021FAC:2384 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000\n",
 			want: []model.Socket{{Local: ap("10.0.2.15:40000"), Remote: ap("172.31.2.205:9092"), State: model.TimeWait,
-				Timer: 3, TimerJiffies: 6000}},
+				Timer: 3, TimerMS: 60000}},
 		},
 		{
 			name: "overdue timer on an old 64-bit kernel, negative uid",
@@ -160,7 +160,7 @@ func TestTCP(t *testing.T) {
 			want: []model.Socket{
 				{Local: ap("[fe80::56e1:adff:fe7c:6609]:51073"), Remote: ap("[::]:0"), State: model.Close, UID: 1000, Inode: 11337031},
 				{Local: ap("[::ffff:10.0.2.15]:443"), Remote: ap("[::ffff:172.31.2.205]:54000"), State: model.Established,
-					Timer: 2, TimerJiffies: 0xAFC80, UID: 33, Inode: 555},
+					Timer: 2, TimerMS: 0xAFC80 * 10, UID: 33, Inode: 555},
 				{Local: ap("[::1]:22"), Remote: ap("[::]:0"), State: model.Listen, Inode: 777},
 			},
 		},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/netsnap/netsnap/snapshot"
+	"github.com/netsnap/netsnap/snapshot/collect/sockdiag"
 )
 
 const fixtureHosts = "../../testdata/hosts"
@@ -176,7 +177,17 @@ func TestLiveSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tar tzf: %v", err)
 	}
-	for _, want := range []string{"samples/1/proc/net/tcp\n", "samples/2/proc/net/snmp\n", "proc/sys/net/core/somaxconn\n", "manifest.json\n"} {
+	// The socket table comes through NETLINK_SOCK_DIAG where inet_diag is
+	// already in the kernel, else from /proc/net/tcp.
+	table := "samples/1/proc/net/tcp\n"
+	modules, modErr := os.ReadFile("/proc/modules")
+	builtin, binErr := os.ReadFile("/lib/modules/" + kernelRelease() + "/modules.builtin")
+	if ok, why := sockdiag.Available(modules, modErr, builtin, binErr); ok {
+		table = "samples/1/netsnap/tcp.txt\n"
+	} else {
+		t.Logf("NETLINK_SOCK_DIAG not used here: %s", why)
+	}
+	for _, want := range []string{table, "samples/2/proc/net/snmp\n", "proc/sys/net/core/somaxconn\n", "manifest.json\n"} {
 		if !strings.Contains(string(listing), want) {
 			t.Errorf("archive lacks %q", want)
 		}
@@ -187,15 +198,7 @@ func TestLiveSnapshot(t *testing.T) {
 	s := openSnap(t, out)
 	m := s.Manifest
 	host, _ := os.Hostname()
-	var u syscall.Utsname
-	syscall.Uname(&u)
-	release := ""
-	for _, c := range u.Release {
-		if c == 0 {
-			break
-		}
-		release += string(rune(c))
-	}
+	release := kernelRelease()
 	if !m.Live || m.Hostname != host || m.KernelRelease != release || m.CPUs < 1 || m.Partial || len(m.Samples) != 2 {
 		t.Errorf("manifest: live %v host %q (want %q) kernel %q (want %q) cpus %d partial %v samples %d", m.Live, m.Hostname, host, m.KernelRelease, release, m.CPUs, m.Partial, len(m.Samples))
 	}
@@ -308,4 +311,18 @@ func TestCollectorLinksNoAnalyzerLibraries(t *testing.T) {
 			}
 		}
 	}
+}
+
+// kernelRelease is uname -r.
+func kernelRelease() string {
+	var u syscall.Utsname
+	syscall.Uname(&u)
+	release := ""
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		release += string(rune(c))
+	}
+	return release
 }

@@ -96,6 +96,7 @@ bytes, and keeps memory flat. Analyse the result with netanalyze.
 	f.DurationVar(&opt.collect.Timeout, "timeout", collect.DefaultTimeout, "total deadline; the archive is finished with what was read and marked partial")
 	f.DurationVar(&opt.collect.SourceTimeout, "source-timeout", collect.DefaultSourceTimeout, "deadline for reading any one source")
 	f.StringVar(&opt.collect.Compression, "compress", snapshot.Gzip, "gzip or zstd")
+	f.StringVar(&opt.collect.Sockets, "sockets", collect.SocketsAuto, "how to read the TCP socket table: auto (NETLINK_SOCK_DIAG where inet_diag is already in the kernel, else /proc/net/tcp), netlink, or proc (verbatim /proc/net/tcp and tcp6)")
 	f.StringVar(&opt.logMax, "log-max", "16MiB", "keep at most this much of each log file (its tail)")
 	f.StringVar(&opt.tableMax, "table-max", "1GiB", "keep at most this much of each /proc table")
 	f.StringSliceVar(&opt.collect.Only, "only", nil, "capture only these sources (comma-separated names, see --list-sources)")
@@ -236,6 +237,9 @@ func summarize(w io.Writer, output string, m *snapshot.Manifest, size int64, too
 	for _, s := range m.Sources {
 		if s.Status == snapshot.StatusOK || seen[s.Name] || (captured[s.Name] && s.Status == snapshot.StatusMissing) {
 			continue
+		}
+		if s.Status == snapshot.StatusSkipped && strings.HasPrefix(s.Error, "in ") {
+			continue // its data is in another source's file (tcp6 in netsnap/tcp.txt)
 		}
 		seen[s.Name] = true
 		byStatus[s.Status] = append(byStatus[s.Status], s.Name)

@@ -32,6 +32,13 @@ const (
 	DefaultTableMaxBytes = 1 << 30
 )
 
+// Values of Options.Sockets.
+const (
+	SocketsAuto    = "auto"
+	SocketsNetlink = "netlink"
+	SocketsProc    = "proc"
+)
+
 // Options configures one capture.
 type Options struct {
 	// Root is the directory laid out like "/" to read from; "" or "/" is the live host.
@@ -54,6 +61,10 @@ type Options struct {
 	Only, Skip []string
 	// TempDir is where large sources are spooled (os.TempDir() when empty). Nothing is left there.
 	TempDir string
+	// Sockets is how the TCP socket table is read: SocketsAuto (the
+	// default: NETLINK_SOCK_DIAG where the live kernel already has inet_diag,
+	// else /proc/net/tcp{,6}), SocketsNetlink or SocketsProc.
+	Sockets string
 	// Version is the tool version recorded in the manifest.
 	Version string
 	// Now, when set, is the clock the manifest's times come from (the
@@ -85,6 +96,9 @@ func (o *Options) setDefaults() {
 	if o.Compression == "" {
 		o.Compression = snapshot.Gzip
 	}
+	if o.Sockets == "" {
+		o.Sockets = SocketsAuto
+	}
 	if o.LogMaxBytes <= 0 {
 		o.LogMaxBytes = DefaultLogMaxBytes
 	}
@@ -106,6 +120,11 @@ func (o *Options) Validate() error {
 	}
 	if o.Compression != snapshot.Gzip && o.Compression != snapshot.Zstd {
 		return fmt.Errorf("--compress %q: want gzip or zstd", o.Compression)
+	}
+	switch o.Sockets {
+	case "", SocketsAuto, SocketsNetlink, SocketsProc:
+	default:
+		return fmt.Errorf("--sockets %q: want auto, netlink or proc", o.Sockets)
 	}
 	known := map[string]bool{}
 	for _, s := range Sources() {
@@ -146,6 +165,11 @@ type collector struct {
 	first time.Time
 	// writeErr is set when the archive cannot be written; it ends the run.
 	writeErr error
+	// diagOK and diagWhy cache sockDiagAvailable (diagWhy "" until asked).
+	diagOK  bool
+	diagWhy string
+	// tcpDiag marks the samples whose TCP table came from NETLINK_SOCK_DIAG.
+	tcpDiag map[int]bool
 }
 
 // Run captures a snapshot into w (the compressed archive) and returns its
@@ -156,7 +180,7 @@ func Run(ctx context.Context, opt Options, w io.Writer) (*snapshot.Manifest, err
 	fixed := opt.Now != nil
 	opt.setDefaults()
 	start := opt.Now()
-	c := &collector{opt: opt, root: rootfs.Root{Dir: opt.Root}, fixedClock: fixed}
+	c := &collector{opt: opt, root: rootfs.Root{Dir: opt.Root}, fixedClock: fixed, tcpDiag: map[int]bool{}}
 	if c.root.Dir == "" {
 		c.root.Dir = rootfs.HostRoot
 	}

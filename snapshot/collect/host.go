@@ -231,9 +231,11 @@ const listenersArchive = "netsnap/listeners.txt"
 func listeners(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	t0 := time.Now()
 	r := snapshot.SourceResult{Name: s.Name, Path: s.Paths[0], Sample: sample}
-	modules, modErr := readHead(c.root, "/proc/modules", 4<<20)
-	builtin, binErr := readHead(c.root, "/lib/modules/"+c.m.KernelRelease+"/modules.builtin", 4<<20)
-	if ok, why := sockdiag.Available(modules, modErr, builtin, binErr); !ok {
+	if c.tcpDiag[sample] {
+		r.Status, r.Error = snapshot.StatusSkipped, "in "+archiveName(tcpTableArchive, sample)+" (send_q of the LISTEN rows)"
+		return []snapshot.SourceResult{r}
+	}
+	if ok, why := c.sockDiagAvailable(); !ok {
 		r.Status, r.Error = snapshot.StatusSkipped, why
 		return []snapshot.SourceResult{r}
 	}
@@ -252,6 +254,93 @@ func listeners(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	}
 	r.Archive, r.Bytes, r.DurationMS = name, n, c.ms(t0)
 	return []snapshot.SourceResult{r}
+}
+
+// sockDiagAvailable reports (once per run) whether a NETLINK_SOCK_DIAG dump
+// of TCP sockets cannot make the kernel load a module.
+func (c *collector) sockDiagAvailable() (bool, string) {
+	if c.diagWhy == "" {
+		modules, modErr := readHead(c.root, "/proc/modules", 4<<20)
+		builtin, binErr := readHead(c.root, "/lib/modules/"+c.m.KernelRelease+"/modules.builtin", 4<<20)
+		c.diagOK, c.diagWhy = sockdiag.Available(modules, modErr, builtin, binErr)
+	}
+	return c.diagOK, c.diagWhy
+}
+
+// tcpTableArchive is the archive name of the socket table within a sample.
+const tcpTableArchive = "netsnap/tcp.txt"
+
+// tcpTable captures the TCP socket table: through NETLINK_SOCK_DIAG into
+// netsnap/tcp.txt (both families) when the live kernel has inet_diag and
+// --sockets allows it, else /proc/net/tcp verbatim (tcp6 then follows).
+// In auto mode a failed dump is recorded and /proc/net/tcp read instead.
+func tcpTable(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	var out []snapshot.SourceResult
+	var note string
+	mode := c.opt.Sockets
+	if mode != SocketsProc {
+		r := snapshot.SourceResult{Name: s.Name, Path: s.Paths[0], Sample: sample}
+		ok, why := c.root.Live(), "needs the live kernel (not read under --root)"
+		if ok {
+			ok, why = c.sockDiagAvailable()
+		}
+		if ok {
+			t0 := time.Now()
+			c.spool.Reset()
+			ctx, cancel := context.WithTimeout(c.ctx, c.opt.SourceTimeout)
+			n, err := sockdiag.DumpTCP(ctx, c.spool, c.opt.TableMaxBytes)
+			cancel()
+			if err == nil || errors.Is(err, sockdiag.ErrLimit) {
+				name := archiveName(tcpTableArchive, sample)
+				size, aerr := c.addSpool(name, 0)
+				if aerr != nil {
+					r.Status, r.Error = snapshot.StatusError, aerr.Error()
+					return append(out, r)
+				}
+				r.Archive, r.Bytes, r.Items, r.DurationMS = name, size, n, c.ms(t0)
+				r.Truncated = err != nil
+				c.tcpDiag[sample] = true
+				return append(out, r)
+			}
+			c.spool.Reset()
+			r.Status, r.Error, r.DurationMS = statusOf(err), err.Error(), c.ms(t0)
+			if c.ctx.Err() != nil {
+				return append(out, r) // the run is ending: no fallback
+			}
+		} else {
+			r.Status, r.Error = snapshot.StatusSkipped, why
+		}
+		if mode == SocketsNetlink {
+			if r.Status == snapshot.StatusSkipped {
+				r.Status = snapshot.StatusError // asked for, not possible
+			}
+			return append(out, r)
+		}
+		if r.Status != snapshot.StatusSkipped {
+			out = append(out, r) // the failed dump is worth a line in the report
+		} else {
+			note = "NETLINK_SOCK_DIAG not used: " + why
+		}
+	}
+	r := c.captureFile(s.Name, s.Paths[1], archiveName(s.Paths[1], sample), sample, c.opt.TableMaxBytes, headMode, nil)
+	if r.Status == snapshot.StatusOK && r.Error == "" {
+		r.Error = note
+	}
+	return append(out, r)
+}
+
+// tcp6Table captures /proc/net/tcp6 unless the tcp source dumped both
+// families through NETLINK_SOCK_DIAG in this sample.
+func tcp6Table(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	if c.tcpDiag[sample] {
+		return []snapshot.SourceResult{{Name: s.Name, Path: s.Paths[0], Sample: sample, Status: snapshot.StatusSkipped,
+			Error: "in " + archiveName(tcpTableArchive, sample) + " (NETLINK_SOCK_DIAG)"}}
+	}
+	if c.opt.Sockets == SocketsNetlink {
+		return []snapshot.SourceResult{{Name: s.Name, Path: s.Paths[0], Sample: sample, Status: snapshot.StatusSkipped,
+			Error: "--sockets netlink"}}
+	}
+	return table(c, s, sample)
 }
 
 // readHead reads the first max bytes of a small regular host file directly,

@@ -1,6 +1,7 @@
 package sockdiag
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,31 @@ func kernelErrno(e int32) error { return syscall.Errno(e) }
 // soon as its socket is parsed; memory use does not grow with the number of
 // sockets. The netlink socket is always closed before returning.
 func DumpListeners(ctx context.Context, w io.Writer) (int, error) {
+	d := dumper{w: w, states: 1 << tcpListen}
+	return d.run(ctx, Header)
+}
+
+// DumpTCP writes every TCP socket of the reader's network namespace (IPv4
+// then IPv6; in each, listeners first) to w in the socket table format of
+// the package comment, and returns the number of sockets written. When
+// limit > 0 and writing the next line would pass limit bytes, it stops and
+// returns ErrLimit with what it wrote so far. The same conditions as
+// [DumpListeners] apply: call it only when [Available] reports true.
+//
+// Lines are buffered (64 KiB) before they reach w; memory use does not grow
+// with the number of sockets.
+func DumpTCP(ctx context.Context, w io.Writer, limit int64) (int, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	d := dumper{w: bw, states: allStates, all: true, limit: limit}
+	n, err := d.run(ctx, TCPHeader)
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return n, err
+}
+
+// run opens the netlink socket, writes header and dumps both families.
+func (d *dumper) run(ctx context.Context, header string) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -45,10 +71,11 @@ func DumpListeners(ctx context.Context, w io.Writer) (int, error) {
 	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &tv); err != nil {
 		return 0, fmt.Errorf("sockdiag: SO_SNDTIMEO: %w", err)
 	}
-	if _, err := io.WriteString(w, Header); err != nil {
+	if _, err := io.WriteString(d.w, header); err != nil {
 		return 0, err
 	}
-	d := dumper{fd: fd, w: w, buf: make([]byte, recvBufSize), line: make([]byte, 0, 128)}
+	d.fd, d.buf, d.line = fd, make([]byte, recvBufSize), make([]byte, 0, 128)
+	d.bytes = int64(len(header))
 	for i, family := range []uint8{afInet, afInet6} {
 		if err := d.dumpFamily(ctx, family, uint32(i+1)); err != nil {
 			return d.n, err
@@ -59,7 +86,7 @@ func DumpListeners(ctx context.Context, w io.Writer) (int, error) {
 
 func (d *dumper) dumpFamily(ctx context.Context, family uint8, seq uint32) error {
 	name := familyName(family)
-	req := request(family, seq)
+	req := request(family, seq, d.states)
 	for {
 		err := syscall.Sendto(d.fd, req, 0, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK})
 		if err == syscall.EINTR {

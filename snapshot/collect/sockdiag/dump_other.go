@@ -15,3 +15,8 @@ func kernelErrno(e int32) error { return fmt.Errorf("errno %d", e) }
 func DumpListeners(ctx context.Context, w io.Writer) (int, error) {
 	return 0, errors.New("sockdiag: NETLINK_SOCK_DIAG is Linux only")
 }
+
+// DumpTCP is only implemented on Linux.
+func DumpTCP(ctx context.Context, w io.Writer, limit int64) (int, error) {
+	return 0, errors.New("sockdiag: NETLINK_SOCK_DIAG is Linux only")
+}

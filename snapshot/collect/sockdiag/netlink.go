@@ -41,11 +41,16 @@ const (
 //	  u32 if; u32 cookie[2] }                                 40, 44
 //	u32 expires, rqueue, wqueue, uid, inode                   52, 56, 60, 64, 68
 const (
-	offFamily = 0
-	offState  = 1
-	offSport  = 4
-	offSrc    = 8
-	offRqueue = 56
+	offFamily  = 0
+	offState   = 1
+	offTimer   = 2
+	offRetrans = 3
+	offSport   = 4
+	offDport   = 6
+	offSrc     = 8
+	offDst     = 24
+	offExpires = 52
+	offRqueue  = 56
 	offWqueue = 60
 	offUID    = 64
 	offInode  = 68
@@ -58,6 +63,11 @@ type dumper struct {
 	line []byte // output line, reused
 	n    int    // sockets written
 
+	states uint32 // idiag_states of the request
+	all    bool   // write the socket table format (DumpTCP), not the listeners one
+	limit  int64  // stop after writing this many bytes (0: no limit)
+	bytes  int64  // bytes written
+
 	timeout time.Duration // current SO_RCVTIMEO
 }
 
@@ -68,8 +78,9 @@ func familyName(f uint8) string {
 	return "inet"
 }
 
-// request builds nlmsghdr + inet_diag_req_v2 for a dump of TCP listeners.
-func request(family uint8, seq uint32) []byte {
+// request builds nlmsghdr + inet_diag_req_v2 for a dump of the TCP sockets
+// in states (a bit mask of 1<<state).
+func request(family uint8, seq uint32, states uint32) []byte {
 	b := make([]byte, nlmsgHdrLen+inetDiagReqLen)
 	ne := binary.NativeEndian
 	ne.PutUint32(b[0:], uint32(len(b)))
@@ -82,7 +93,7 @@ func request(family uint8, seq uint32) []byte {
 	r[1] = ipprotoTCP                 // sdiag_protocol
 	r[2] = 0                          // idiag_ext: no extensions
 	r[3] = 0                          // pad
-	ne.PutUint32(r[4:], 1<<tcpListen) // idiag_states
+	ne.PutUint32(r[4:], states)       // idiag_states
 	// r[8:56]: struct inet_diag_sockid, zero: match any socket.
 	return b
 }
@@ -150,8 +161,11 @@ func (d *dumper) socket(m []byte, family uint8) error {
 	if len(m) < inetDiagMsgLen {
 		return fmt.Errorf("short inet_diag_msg: %d bytes", len(m))
 	}
-	if m[offFamily] != family || m[offState] != tcpListen {
+	if m[offFamily] != family || d.states&(1<<m[offState]) == 0 {
 		return nil // not asked for; be strict about what we write
+	}
+	if d.all {
+		return d.tcpLine(m, family)
 	}
 	ne := binary.NativeEndian
 	port := binary.BigEndian.Uint16(m[offSport:])

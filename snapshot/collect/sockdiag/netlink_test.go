@@ -29,7 +29,7 @@ func le32(v int32) []byte {
 }
 
 func TestRequest(t *testing.T) {
-	b := request(afInet6, 7)
+	b := request(afInet6, 7, 1<<tcpListen)
 	if len(b) != 72 {
 		t.Fatalf("len %d", len(b))
 	}
@@ -74,7 +74,7 @@ func TestHandle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			d := dumper{w: &buf}
+			d := dumper{w: &buf, states: 1 << tcpListen}
 			done, err := d.handle(tt.in, afInet, 1)
 			if done != tt.done || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
 				t.Errorf("handle = %v, %v; want %v, %q", done, err, tt.done, tt.err)
@@ -91,7 +91,7 @@ func FuzzHandle(f *testing.F) {
 	f.Add(nlmsg(2, 1, le32(-1)), uint8(2))
 	f.Fuzz(func(t *testing.T, b []byte, family uint8) {
 		var buf bytes.Buffer
-		d := dumper{w: &buf}
+		d := dumper{w: &buf, states: 1 << tcpListen}
 		d.handle(b, family, 1)
 		if _, errs := Parse(&buf); len(errs) != 0 && (family == afInet || family == afInet6) {
 			t.Fatalf("handle wrote unparsable output: %v", errs)

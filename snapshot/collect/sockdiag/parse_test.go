@@ -100,7 +100,7 @@ func TestParseReadError(t *testing.T) {
 // TestRoundTrip checks that what the dumper writes Parse reads back.
 func TestRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	d := dumper{w: &buf}
+	d := dumper{w: &buf, states: 1 << tcpListen}
 	buf.WriteString(Header)
 	if err := d.socket(diagMsg(2, 10, netip.MustParseAddr("10.1.2.3"), 443, 7, 128, 99, 1000), 2); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,168 @@
+package parse
+
+import (
+	"bytes"
+	"io"
+	"net/netip"
+
+	"github.com/netsnap/netsnap/analysis/model"
+)
+
+// TCPTableHeader starts the header line of netsnap's socket table
+// (netsnap/tcp.txt in a sample), whatever its version.
+const TCPTableHeader = "# netsnap tcp v"
+
+// TCPTable reads netsnap's socket table: the TCP sockets of a
+// NETLINK_SOCK_DIAG dump written as text, one tab-separated line per
+// socket (the format is documented in package
+// snapshot/collect/sockdiag):
+//
+//	state local remote recv_q send_q timer expires_ms retrans uid inode
+//
+// It fills the same Socket as [TCP] does for /proc/net/tcp rows, so that
+// both feed one aggregation: retrans goes to Retransmits for the
+// retransmit timer and to Timeout (unanswered probes) for the keepalive
+// and zero-window timers, expires_ms to TimerMS, and a listener's send_q
+// (its maximum backlog) to TxQueue. A header of another version than 1
+// is a problem and the rest of the file is not read. TCPTable
+// allocates nothing per row.
+func TCPTable(r io.Reader, p *Problems, fn func(*model.Socket)) error {
+	lr := newLineReader(r, p)
+	s := new(model.Socket)
+	for {
+		line, err := lr.next()
+		if err != nil {
+			return lr.done(err)
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1] // a copy that went through Windows
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == '#' {
+			if v, ok := bytes.CutPrefix(line, []byte(TCPTableHeader)); ok {
+				ver, _, _ := bytes.Cut(v, []byte{' '})
+				if string(ver) != "1" {
+					p.Addf(lr.n, "socket table format version %q, this netanalyze reads version 1", ver)
+					return nil
+				}
+			}
+			continue
+		}
+		if msg := parseTableRow(line, s); msg != "" {
+			p.Addf(lr.n, "%s", msg)
+			continue
+		}
+		fn(s)
+	}
+}
+
+// cutTab returns the field before the next tab and the rest after it; ok
+// is false when there is no tab.
+func cutTab(b []byte) (field, rest []byte, ok bool) {
+	i := bytes.IndexByte(b, '\t')
+	if i < 0 {
+		return b, nil, false
+	}
+	return b[:i], b[i+1:], true
+}
+
+// tableStates maps the state names of the socket table to states.
+var tableStates = func() map[string]model.TCPState {
+	m := map[string]model.TCPState{}
+	for _, st := range model.TCPStates {
+		m[st.String()] = st
+	}
+	return m
+}()
+
+const errTableFields = "want 10 tab-separated fields: state local remote recv_q send_q timer expires_ms retrans uid inode"
+
+// parseTableRow fills s from one socket table line and returns "" or what
+// is wrong (a constant: no allocation until Problems formats it).
+func parseTableRow(line []byte, s *model.Socket) string {
+	var f [10][]byte
+	rest := line
+	for i := range f {
+		var ok bool
+		f[i], rest, ok = cutTab(rest)
+		if ok != (i < len(f)-1) {
+			return errTableFields
+		}
+	}
+	st, ok := tableStates[string(f[0])] // no allocation: map lookup by string(bytes)
+	if !ok {
+		return "unknown state"
+	}
+	local, ok := parseEndpoint(f[1])
+	if !ok {
+		return "bad local address"
+	}
+	remote, ok := parseEndpoint(f[2])
+	if !ok {
+		return "bad remote address"
+	}
+	if local.Addr().Is4() != remote.Addr().Is4() {
+		return "local and remote addresses of different families"
+	}
+	var v [7]uint64
+	limits := [7]uint64{1<<32 - 1, 1<<32 - 1, 255, 1<<32 - 1, 255, 1<<32 - 1, 1<<32 - 1}
+	for i := range v {
+		n, ok := parseUint(f[3+i])
+		if !ok || n > limits[i] {
+			return tableFieldErrs[i]
+		}
+		v[i] = n
+	}
+	*s = model.Socket{
+		Local:   local,
+		Remote:  remote,
+		State:   st,
+		RxQueue: uint32(v[0]),
+		TxQueue: uint32(v[1]),
+		Timer:   uint8(v[2]),
+		TimerMS: uint32(v[3]),
+		UID:     uint32(v[5]),
+		Inode:   v[6],
+	}
+	switch s.Timer {
+	case 2, 4: // keepalive, zero window probe: idiag_retrans counts probes
+		s.Timeout = uint32(v[4])
+	default:
+		s.Retransmits = uint32(v[4])
+	}
+	return ""
+}
+
+var tableFieldErrs = [7]string{"bad recv_q", "bad send_q", "bad timer", "bad expires_ms", "bad retrans", "bad uid", "bad inode"}
+
+// parseEndpoint reads "a.b.c.d:port" or "[v6]:port" without allocating.
+func parseEndpoint(b []byte) (netip.AddrPort, bool) {
+	i := bytes.LastIndexByte(b, ':')
+	if i < 0 {
+		return netip.AddrPort{}, false
+	}
+	port, ok := parseUint(b[i+1:])
+	if !ok || port > 65535 {
+		return netip.AddrPort{}, false
+	}
+	host := b[:i]
+	var a netip.Addr
+	if len(host) >= 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+		if len(host) == 0 || bytes.IndexByte(host, '%') >= 0 || bytes.IndexByte(host, ':') < 0 {
+			return netip.AddrPort{}, false // zones are never written; "[1.2.3.4]" is not IPv6
+		}
+		if a, ok = parseIPv6(host); !ok {
+			return netip.AddrPort{}, false
+		}
+	} else {
+		q, ok := parseIPv4(host)
+		if !ok {
+			return netip.AddrPort{}, false
+		}
+		a = netip.AddrFrom4(q)
+	}
+	return netip.AddrPortFrom(a, uint16(port)), true
+}
