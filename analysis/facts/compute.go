@@ -221,7 +221,11 @@ func (c *computer) tcp() {
 	}
 	if len(samples) > 0 {
 		tb.Rows = append(tb.Rows, totals)
-		tb.Note = "Counted from /proc/net/tcp and tcp6 (sockstat's \"tw\" also counts orphaned FIN_WAIT2 sockets)."
+		from := "/proc/net/tcp and tcp6"
+		if samples[0].TCP.FromSockDiag {
+			from = "netsnap's NETLINK_SOCK_DIAG dump (netsnap/tcp.txt)"
+		}
+		tb.Note = "Counted from " + from + " (sockstat's \"tw\" also counts orphaned FIN_WAIT2 sockets)."
 	} else {
 		tb.Note = "No socket table was captured."
 	}
