@@ -63,7 +63,7 @@ const (
 	workerArg     = "--sockgen-worker" // hidden: argv[1] of a worker child
 	listenPortLo  = 10000              // listeners: listenPortLo + worker*ports + p
 	listenPortHi  = 19999
-	srcPortLo     = 20000 // explicit client source ports: srcPortLo + r%srcPortSpan
+	srcPortLo     = 20000 // explicit client source ports: srcPortLo .. srcPortLo+srcPortSpan-1 (see tuple)
 	srcPortSpan   = 40000
 	dialersPerWkr = 8
 )
@@ -396,7 +396,7 @@ func workerMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "sockgen worker %d: raise RLIMIT_NOFILE: %v\n", *id, err)
 		return 1
 	}
-	g := &gen{addrs: *addrs, ports: *ports, portBase: *portBase}
+	g := newGen(*id, *addrs, *ports, *portBase)
 	setupCtx, cancel := context.WithTimeout(ctx, *timeout)
 	err := g.fill(setupCtx, *conns, *tw)
 	cancel()
@@ -411,6 +411,7 @@ func workerMain(args []string) int {
 
 type gen struct {
 	addrs, ports, portBase int
+	srcOff                 int // where this worker's source ports start in the span
 
 	listeners []*net.TCPListener
 	twPhase   atomic.Bool
@@ -422,16 +423,31 @@ type gen struct {
 	spare     atomic.Int64 // next unused tuple index, past the planned ones
 }
 
+func newGen(id, addrs, ports, portBase int) *gen {
+	return &gen{addrs: addrs, ports: ports, portBase: portBase, srcOff: id * 7919 % srcPortSpan}
+}
+
 func loopback(n int) net.IP { return net.IPv4(127, 0, 0, byte(n)) }
 
 // tuple returns the source and destination of the worker's connection j:
 // unique for every j below capacity (checked by makePlans).
+//
+// The destination varies fastest; the source port is r (the round over all
+// destinations) shifted by a per-destination stride and the worker's srcOff,
+// so that, for a fixed destination, rounds map one-to-one onto source ports,
+// and the source address changes every srcPortSpan rounds. The shifts spread
+// the source ports of all workers over the whole span: the kernel's bind()
+// walks every socket already bound to the port asked for, and with
+// consecutive ports shared by all workers (a few thousand sockets per port at
+// a million sockets) filling the table took minutes of system time.
 func (g *gen) tuple(j int) (src, dst *net.TCPAddr) {
 	combos := g.addrs * g.ports
 	d := j % combos
 	r := j / combos
+	stride := max(1, srcPortSpan/combos)
 	dst = &net.TCPAddr{IP: loopback(1 + d%g.addrs), Port: g.portBase + d/g.addrs}
-	src = &net.TCPAddr{IP: loopback(1 + (r/srcPortSpan)%g.addrs), Port: srcPortLo + r%srcPortSpan}
+	port := srcPortLo + (r+d*stride+g.srcOff)%srcPortSpan
+	src = &net.TCPAddr{IP: loopback(1 + (r/srcPortSpan)%g.addrs), Port: port}
 	return src, dst
 }
 

@@ -7,11 +7,31 @@ import (
 
 func TestPlansSpreadAndTuplesAreUnique(t *testing.T) {
 	c := config{established: 40001, timewait: 70000, addrs: 8, ports: 4, perWorker: 7000, hold: time.Second, setupTimeout: time.Minute}
+	conns, tw := checkTuples(t, c)
+	if conns != 20000 || tw != 70000 {
+		t.Errorf("plans make %d connections and %d TIME_WAIT, want 20000 and 70000", conns, tw)
+	}
+}
+
+// Odd address and port counts, and a worker whose tuples run past one
+// source-port span (so the source address changes): still no repeats.
+func TestTuplesUniqueOddShapes(t *testing.T) {
+	for _, c := range []config{
+		{established: 6000, timewait: 9000, addrs: 3, ports: 7, perWorker: 7000, workers: 3, hold: time.Second, setupTimeout: time.Minute},
+		{timewait: 70000, addrs: 2, ports: 1, perWorker: 7000, workers: 1, hold: time.Second, setupTimeout: time.Minute},
+	} {
+		checkTuples(t, c)
+	}
+}
+
+// checkTuples makes c's plans, checks that every worker's planned and spare
+// tuples are distinct over all workers, and returns the totals planned.
+func checkTuples(t *testing.T, c config) (conns, tw int) {
+	t.Helper()
 	plans, err := makePlans(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conns, tw := 0, 0
 	type tuple struct{ src, dst string }
 	seen := map[tuple]bool{}
 	for _, p := range plans {
@@ -20,7 +40,7 @@ func TestPlansSpreadAndTuplesAreUnique(t *testing.T) {
 		}
 		conns += p.conns
 		tw += p.tw
-		g := &gen{addrs: c.addrs, ports: c.ports, portBase: p.portBase}
+		g := newGen(p.id, c.addrs, c.ports, p.portBase)
 		for j := 0; j < 2*(p.conns+p.tw); j++ { // planned tuples and the spares
 			src, dst := g.tuple(j)
 			if dst.Port < listenPortLo || dst.Port > listenPortHi || src.Port < srcPortLo {
@@ -33,9 +53,7 @@ func TestPlansSpreadAndTuplesAreUnique(t *testing.T) {
 			seen[k] = true
 		}
 	}
-	if conns != 20000 || tw != 70000 {
-		t.Errorf("plans make %d connections and %d TIME_WAIT, want 20000 and 70000", conns, tw)
-	}
+	return conns, tw
 }
 
 func TestBadFlags(t *testing.T) {

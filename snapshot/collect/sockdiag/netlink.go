@@ -51,9 +51,9 @@ const (
 	offDst     = 24
 	offExpires = 52
 	offRqueue  = 56
-	offWqueue = 60
-	offUID    = 64
-	offInode  = 68
+	offWqueue  = 60
+	offUID     = 64
+	offInode   = 68
 )
 
 type dumper struct {
@@ -89,11 +89,11 @@ func request(family uint8, seq uint32, states uint32) []byte {
 	ne.PutUint32(b[8:], seq)
 	ne.PutUint32(b[12:], 0) // pid: 0, the kernel fills in our port id
 	r := b[nlmsgHdrLen:]
-	r[0] = family                     // sdiag_family
-	r[1] = ipprotoTCP                 // sdiag_protocol
-	r[2] = 0                          // idiag_ext: no extensions
-	r[3] = 0                          // pad
-	ne.PutUint32(r[4:], states)       // idiag_states
+	r[0] = family               // sdiag_family
+	r[1] = ipprotoTCP           // sdiag_protocol
+	r[2] = 0                    // idiag_ext: no extensions
+	r[3] = 0                    // pad
+	ne.PutUint32(r[4:], states) // idiag_states
 	// r[8:56]: struct inet_diag_sockid, zero: match any socket.
 	return b
 }
