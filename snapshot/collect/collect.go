@@ -170,6 +170,8 @@ type collector struct {
 	diagWhy string
 	// tcpDiag marks the samples whose TCP table came from NETLINK_SOCK_DIAG.
 	tcpDiag map[int]bool
+	// owners is the walk of /proc/*/fd started with the capture, or nil.
+	owners *ownersJob
 }
 
 // Run captures a snapshot into w (the compressed archive) and returns its
@@ -261,6 +263,19 @@ func (e errWrite) Unwrap() error { return e.err }
 
 // capture runs the sample loop; the sources captured once run after the first sample.
 func (c *collector) capture() error {
+	// The walk of every process's fds takes as long as the socket tables on
+	// a busy host; start it now, beside them.
+	for _, s := range c.selected(false) {
+		if s.Name == "socket-owners" && c.root.Live() {
+			c.owners = c.startOwners(s)
+			defer func() {
+				if c.owners != nil { // never stored: the capture stopped first
+					<-c.owners.done
+					c.owners.sp.Close()
+				}
+			}()
+		}
+	}
 	for i := 1; i <= c.opt.Samples; i++ {
 		if i > 1 {
 			// Samples are due every Interval after the start of sample 1.

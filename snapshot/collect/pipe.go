@@ -77,6 +77,13 @@ func (p *pipe) add(name string, sp *spool, off int64) *spool {
 	return <-p.free
 }
 
+// give hands a spool of the caller's own (not one of the two that take
+// turns) to the writer as entry name; the pipe keeps or closes it after.
+func (p *pipe) give(name string, sp *spool) {
+	p.names[name] = true
+	p.jobs <- entry{name: name, sp: sp}
+}
+
 // addBytes writes data as entry name.
 func (p *pipe) addBytes(name string, data []byte) {
 	p.names[name] = true

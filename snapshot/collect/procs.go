@@ -3,6 +3,7 @@ package collect
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strconv"
@@ -197,18 +198,67 @@ func processes(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	return []snapshot.SourceResult{r}
 }
 
-// socketOwners walks /proc/*/fd and writes "inode pid fd" for every socket,
-// streaming: nothing is held per socket.
+// socketOwners stores what the walk of /proc/*/fd (see walkOwners) found:
+// started at the beginning of the capture on a goroutine of its own (it
+// overlaps the socket table dumps on the other core), or run now.
 func socketOwners(c *collector, s *Source, sample int) []snapshot.SourceResult {
+	job := c.owners
+	if job == nil {
+		job = c.startOwners(s)
+	}
+	c.owners = nil
+	<-job.done
+	r := job.r
+	if r.Status != "" && r.Status != snapshot.StatusTimeout {
+		job.sp.Close()
+		return []snapshot.SourceResult{r}
+	}
+	if job.sp.err != nil {
+		job.sp.Close()
+		r.Status, r.Error = snapshot.StatusError, fmt.Sprintf("spool in %s: %v", c.opt.TempDir, job.sp.err)
+		return []snapshot.SourceResult{r}
+	}
+	if err := c.arch.failed(); err != nil {
+		job.sp.Close()
+		c.writeErr = errWrite{err}
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+		return []snapshot.SourceResult{r}
+	}
+	r.Archive, r.Bytes = socketOwnersArchive, job.sp.Len()
+	c.arch.give(socketOwnersArchive, job.sp)
+	return []snapshot.SourceResult{r}
+}
+
+// ownersJob is a walk of /proc/*/fd under way.
+type ownersJob struct {
+	done chan struct{}
+	sp   *spool                // what the walk wrote; handed to the archive
+	r    snapshot.SourceResult // its result, valid after done
+}
+
+// startOwners starts walkOwners on a goroutine of its own, writing to a
+// spool of its own.
+func (c *collector) startOwners(s *Source) *ownersJob {
+	job := &ownersJob{done: make(chan struct{}), sp: newSpool(c.opt.TempDir)}
+	go func() {
+		defer close(job.done)
+		job.r = c.walkOwners(s, job.sp)
+	}()
+	return job
+}
+
+// walkOwners walks /proc/*/fd and writes "inode pid fd" for every socket
+// to w, streaming: nothing is held per socket. It reads only (the
+// collector's root, options and context) and may run beside the capture.
+func (c *collector) walkOwners(s *Source, w io.Writer) snapshot.SourceResult {
 	t0 := time.Now()
-	r := snapshot.SourceResult{Name: s.Name, Path: "/proc/*/fd", Sample: sample}
+	r := snapshot.SourceResult{Name: s.Name, Path: "/proc/*/fd"}
 	ents, err := c.root.ReadDir("/proc")
 	if err != nil {
 		r.Status, r.Error = statusOf(err), errText(err)
-		return []snapshot.SourceResult{r}
+		return r
 	}
-	c.spool.Reset()
-	fmt.Fprintf(c.spool, "# netsnap socket owners v1: inode pid fd (tab-separated)\n")
+	io.WriteString(w, "# netsnap socket owners v1: inode pid fd (tab-separated)\n")
 	denied := 0
 	sockets := 0
 	buf := make([]byte, 0, 64)
@@ -250,7 +300,7 @@ outer:
 				buf = append(buf, '\t')
 				buf = append(buf, name...)
 				buf = append(buf, '\n')
-				c.spool.Write(buf)
+				w.Write(buf)
 				sockets++
 			}
 			if err != nil || len(names) == 0 {
@@ -265,11 +315,6 @@ outer:
 	if denied > 0 && r.Error == "" {
 		r.Error = fmt.Sprintf("the fds of %d processes could not be read (not root, or restricted by the kernel)", denied)
 	}
-	n, err := c.addSpool(socketOwnersArchive, 0)
-	if err != nil {
-		r.Status, r.Error = snapshot.StatusError, err.Error()
-		return []snapshot.SourceResult{r}
-	}
-	r.Archive, r.Bytes, r.Items, r.DurationMS = socketOwnersArchive, n, sockets, c.ms(t0)
-	return []snapshot.SourceResult{r}
+	r.Items, r.DurationMS = sockets, c.ms(t0)
+	return r
 }
