@@ -3,6 +3,7 @@ package snapshot
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,7 +26,7 @@ const (
 // memory: each is copied from its reader.
 type Writer struct {
 	bw    *bufio.Writer
-	zw    io.WriteCloser
+	zw    streamCompressor
 	tw    *tar.Writer
 	mtime time.Time
 	seen  map[string]struct{}
@@ -36,25 +37,9 @@ type Writer struct {
 // entry gets mtime as its modification time.
 func NewWriter(w io.Writer, compression string, mtime time.Time) (*Writer, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	var zw io.WriteCloser
-	switch compression {
-	case Gzip, "":
-		g, err := gzip.NewWriterLevel(bw, 6)
-		if err != nil {
-			return nil, err
-		}
-		zw = g
-	case Zstd:
-		z, err := zstd.NewWriter(bw,
-			zstd.WithEncoderLevel(zstd.SpeedDefault),
-			zstd.WithEncoderConcurrency(1),
-			zstd.WithLowerEncoderMem(true))
-		if err != nil {
-			return nil, err
-		}
-		zw = z
-	default:
-		return nil, fmt.Errorf("unknown compression %q (want gzip or zstd)", compression)
+	zw, err := newStreamCompressor(compression, bw)
+	if err != nil {
+		return nil, err
 	}
 	return &Writer{bw: bw, zw: zw, tw: tar.NewWriter(zw), mtime: mtime.Truncate(time.Second), seen: map[string]struct{}{}}, nil
 }
@@ -62,23 +47,9 @@ func NewWriter(w io.Writer, compression string, mtime time.Time) (*Writer, error
 // Add writes one regular-file entry of exactly size bytes read from r.
 // name is an archive path: relative, clean, without "..".
 func (w *Writer) Add(name string, size int64, r io.Reader) error {
-	if err := checkName(name); err != nil {
+	hdr, err := w.header(name, size)
+	if err != nil {
 		return err
-	}
-	if _, dup := w.seen[name]; dup {
-		return fmt.Errorf("archive entry %q written twice", name)
-	}
-	w.seen[name] = struct{}{}
-	hdr := &tar.Header{
-		Typeflag: tar.TypeReg,
-		Name:     name,
-		Size:     size,
-		Mode:     0o644,
-		ModTime:  w.mtime,
-		Format:   tar.FormatPAX,
-	}
-	if len(name) <= 100 {
-		hdr.Format = tar.FormatUSTAR
 	}
 	if err := w.tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("archive entry %s: %w", name, err)
@@ -90,6 +61,100 @@ func (w *Writer) Add(name string, size int64, r io.Reader) error {
 	}
 	return nil
 }
+
+// streamCompressor is a gzip or zstd stream writer that can end its member
+// (gzip) or frame (zstd) and start a new one on the same output.
+type streamCompressor interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+func newStreamCompressor(compression string, w io.Writer) (streamCompressor, error) {
+	switch compression {
+	case Gzip, "":
+		return gzip.NewWriterLevel(w, 6)
+	case Zstd:
+		return zstd.NewWriter(w,
+			zstd.WithEncoderLevel(zstd.SpeedDefault),
+			zstd.WithEncoderConcurrency(1),
+			zstd.WithLowerEncoderMem(true))
+	}
+	return nil, fmt.Errorf("unknown compression %q (want gzip or zstd)", compression)
+}
+
+// Member compresses the data of one entry by itself, as a gzip member or a
+// zstd frame of its own, while the data is still being produced: its size
+// need not be known until it is added with [Writer.AddMember]. A gzip (or
+// zstd) stream of several members decompresses to their concatenation
+// (RFC 1952 section 2.2; every gzip, zstd and tar reader handles it), so
+// the archive stays one ordinary .tgz or .tar.zst.
+type Member struct {
+	zw   streamCompressor
+	size int64
+}
+
+// NewMember starts a member that writes compressed bytes to dst.
+// compression must be the archive's.
+func NewMember(compression string, dst io.Writer) (*Member, error) {
+	zw, err := newStreamCompressor(compression, dst)
+	if err != nil {
+		return nil, err
+	}
+	return &Member{zw: zw}, nil
+}
+
+// Write compresses p.
+func (m *Member) Write(p []byte) (int, error) {
+	n, err := m.zw.Write(p)
+	m.size += int64(n)
+	return n, err
+}
+
+// Size is the number of uncompressed bytes written.
+func (m *Member) Size() int64 { return m.size }
+
+// Close ends the member; its bytes are complete in dst.
+func (m *Member) Close() error { return m.zw.Close() }
+
+// AddMember writes one regular-file entry whose size bytes of data were
+// compressed by a [Member]: compressed is that member's output. The tar
+// header goes at the end of the current member, the data member is copied
+// as it is, and a new member starts with the tar padding.
+func (w *Writer) AddMember(name string, size int64, compressed io.Reader) error {
+	hdr, err := w.header(name, size)
+	if err != nil {
+		return err
+	}
+	// The previous entry's padding, then this entry's header block(s),
+	// written by a scratch tar.Writer (the main one stays between entries).
+	if err := w.tw.Flush(); err != nil {
+		return fmt.Errorf("archive entry %s: %w", name, err)
+	}
+	var hb bytes.Buffer
+	if err := tar.NewWriter(&hb).WriteHeader(hdr); err != nil {
+		return fmt.Errorf("archive entry %s: %w", name, err)
+	}
+	if _, err := w.zw.Write(hb.Bytes()); err != nil {
+		return fmt.Errorf("archive entry %s: %w", name, err)
+	}
+	if err := w.zw.Close(); err != nil {
+		return fmt.Errorf("archive entry %s: %w", name, err)
+	}
+	if _, err := io.Copy(w.bw, compressed); err != nil {
+		return fmt.Errorf("archive entry %s: %w", name, err)
+	}
+	w.zw.Reset(w.bw)
+	if pad := (blockSize - size%blockSize) % blockSize; pad > 0 {
+		if _, err := w.zw.Write(make([]byte, pad)); err != nil {
+			return fmt.Errorf("archive entry %s: %w", name, err)
+		}
+	}
+	w.bytes += size
+	return nil
+}
+
+// blockSize is tar's block size: every entry's data is padded to it.
+const blockSize = 512
 
 // AddBytes writes one entry holding b.
 func (w *Writer) AddBytes(name string, b []byte) error {
@@ -123,6 +188,29 @@ func (w *Writer) Close(m *Manifest) error {
 		return err
 	}
 	return w.bw.Flush()
+}
+
+// header checks name and returns the tar header of a new entry.
+func (w *Writer) header(name string, size int64) (*tar.Header, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if _, dup := w.seen[name]; dup {
+		return nil, fmt.Errorf("archive entry %q written twice", name)
+	}
+	w.seen[name] = struct{}{}
+	hdr := &tar.Header{
+		Typeflag: tar.TypeReg,
+		Name:     name,
+		Size:     size,
+		Mode:     0o644,
+		ModTime:  w.mtime,
+		Format:   tar.FormatPAX,
+	}
+	if len(name) <= 100 {
+		hdr.Format = tar.FormatUSTAR
+	}
+	return hdr, nil
 }
 
 func checkName(name string) error {

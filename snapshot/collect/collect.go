@@ -270,6 +270,7 @@ func (c *collector) capture() error {
 			c.owners = c.startOwners(s)
 			defer func() {
 				if c.owners != nil { // never stored: the capture stopped first
+					c.owners.cancel()
 					<-c.owners.done
 					c.owners.sp.Close()
 				}
@@ -294,6 +295,7 @@ func (c *collector) capture() error {
 			return err
 		}
 		if i == 1 {
+			c.wantOwners(nil) // no socket table dump told the walk what it needs: all of it
 			for _, s := range c.selected(false) {
 				if c.ctx.Err() != nil {
 					c.record(snapshot.SourceResult{Name: s.Name, Path: s.describe(), Status: snapshot.StatusSkipped, Error: "capture deadline reached first"})
@@ -547,6 +549,20 @@ func (c *collector) addSpool(name string, off int64) (int64, error) {
 	n := c.spool.Len() - off
 	c.spool = c.arch.add(name, c.spool, off)
 	return n, nil
+}
+
+// addMember hands the spool, a compressed member of size bytes of data, to
+// the archive as entry name.
+func (c *collector) addMember(name string, size int64) error {
+	if c.spool.err != nil {
+		return fmt.Errorf("spool in %s: %w", c.opt.TempDir, c.spool.err)
+	}
+	if err := c.arch.failed(); err != nil {
+		c.writeErr = errWrite{err}
+		return c.writeErr
+	}
+	c.spool = c.arch.addMember(name, c.spool, size)
+	return nil
 }
 
 // lineFilter passes whole lines for which keep is true. A line longer than

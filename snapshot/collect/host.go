@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -287,13 +288,11 @@ func tcpTable(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		if ok {
 			t0 := time.Now()
 			c.spool.Reset()
-			ctx, cancel := context.WithTimeout(c.ctx, c.opt.SourceTimeout)
-			n, err := sockdiag.DumpTCP(ctx, c.spool, c.opt.TableMaxBytes)
-			cancel()
+			n, size, want, err := c.dumpTCP(sample == 1 && c.owners != nil)
 			if err == nil || errors.Is(err, sockdiag.ErrLimit) {
+				c.wantOwners(want)
 				name := archiveName(tcpTableArchive, sample)
-				size, aerr := c.addSpool(name, 0)
-				if aerr != nil {
+				if aerr := c.addMember(name, size); aerr != nil {
 					r.Status, r.Error = snapshot.StatusError, aerr.Error()
 					return append(out, r)
 				}
@@ -328,6 +327,46 @@ func tcpTable(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	}
 	return append(out, r)
 }
+
+// dumpTCP dumps the socket table into the spool as a compressed member,
+// compressing on another goroutine while the kernel answers.
+// With wanted, it also returns the inodes of the listening and SYN_SENT
+// sockets (nil when there are more than the walk of fds would look for).
+func (c *collector) dumpTCP(wanted bool) (sockets int, size int64, want map[uint32]bool, err error) {
+	mw, err := newMemberWriter(c.opt.Compression, c.spool)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.opt.SourceTimeout)
+	defer cancel()
+	opt := sockdiag.TCPOptions{Limit: c.opt.TableMaxBytes}
+	if wanted {
+		want = map[uint32]bool{}
+		opt.Socket = func(state uint8, inode uint32) {
+			if (state == tcpListen || state == tcpSynSent) && inode != 0 && want != nil {
+				want[inode] = true
+				if len(want) > maxWanted {
+					want = nil
+				}
+			}
+		}
+	}
+	n, err := sockdiag.DumpTCP(ctx, mw, opt)
+	size, cerr := mw.Close()
+	if cerr != nil && (err == nil || errors.Is(err, sockdiag.ErrLimit)) {
+		err = fmt.Errorf("compress: %w", cerr)
+	}
+	if err != nil && !errors.Is(err, sockdiag.ErrLimit) || size == 0 {
+		want = nil
+	}
+	return n, size, want, err
+}
+
+// The TCP states whose sockets' owners the analyzer names.
+const (
+	tcpSynSent = 2
+	tcpListen  = 10
+)
 
 // tcp6Table captures /proc/net/tcp6 unless the tcp source dumped both
 // families through NETLINK_SOCK_DIAG in this sample.

@@ -22,10 +22,12 @@ type pipe struct {
 }
 
 type entry struct {
-	name string
-	sp   *spool // the bytes from off, or nil for data
-	off  int64
-	data []byte
+	name   string
+	sp     *spool // the bytes from off, or nil for data
+	off    int64
+	data   []byte
+	member int64 // > 0 or member set: sp holds a compressed member of this many bytes of data
+	isMem  bool
 }
 
 func newPipe(w *snapshot.Writer, tempDir string) *pipe {
@@ -40,7 +42,9 @@ func (p *pipe) run() {
 	for e := range p.jobs {
 		if p.failed() == nil {
 			var err error
-			if e.sp != nil {
+			if e.isMem {
+				err = p.w.AddMember(e.name, e.member, e.sp.Section(0))
+			} else if e.sp != nil {
 				err = p.w.Add(e.name, e.sp.Len()-e.off, e.sp.Section(e.off))
 			} else {
 				err = p.w.AddBytes(e.name, e.data)
@@ -74,6 +78,15 @@ func (p *pipe) failed() error {
 func (p *pipe) add(name string, sp *spool, off int64) *spool {
 	p.names[name] = true
 	p.jobs <- entry{name: name, sp: sp, off: off}
+	return <-p.free
+}
+
+// addMember hands the spool, which holds a compressed member of size bytes
+// of data (see memberWriter), to the writer as entry name, and returns the
+// spool the collector fills next.
+func (p *pipe) addMember(name string, sp *spool, size int64) *spool {
+	p.names[name] = true
+	p.jobs <- entry{name: name, sp: sp, member: size, isMem: true}
 	return <-p.free
 }
 

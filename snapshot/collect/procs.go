@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -234,23 +235,51 @@ type ownersJob struct {
 	done chan struct{}
 	sp   *spool                // what the walk wrote; handed to the archive
 	r    snapshot.SourceResult // its result, valid after done
+
+	// want receives, once, the inodes whose owners the analyzer uses
+	// (listening and SYN_SENT sockets of sample 1), or nil for every socket.
+	want   chan map[uint32]bool
+	sent   bool // want was sent (collector goroutine only)
+	cancel context.CancelFunc
 }
+
+// ownersFirst is how many fds of each process the first pass of the walk reads.
+const ownersFirst = 64
+
+// maxWanted bounds the set of inodes the walk looks for; past it, it reads every fd.
+const maxWanted = 1 << 16
 
 // startOwners starts walkOwners on a goroutine of its own, writing to a
 // spool of its own.
 func (c *collector) startOwners(s *Source) *ownersJob {
-	job := &ownersJob{done: make(chan struct{}), sp: newSpool(c.opt.TempDir)}
+	ctx, cancel := context.WithCancel(c.ctx)
+	job := &ownersJob{done: make(chan struct{}), sp: newSpool(c.opt.TempDir), want: make(chan map[uint32]bool, 1), cancel: cancel}
 	go func() {
 		defer close(job.done)
-		job.r = c.walkOwners(s, job.sp)
+		defer cancel()
+		job.r = c.walkOwners(ctx, s, job.sp, job.want)
 	}()
 	return job
 }
 
-// walkOwners walks /proc/*/fd and writes "inode pid fd" for every socket
-// to w, streaming: nothing is held per socket. It reads only (the
-// collector's root, options and context) and may run beside the capture.
-func (c *collector) walkOwners(s *Source, w io.Writer) snapshot.SourceResult {
+// wantOwners tells the walk which inodes it looks for (nil: all). Only the
+// first call counts.
+func (c *collector) wantOwners(want map[uint32]bool) {
+	if c.owners != nil && !c.owners.sent {
+		c.owners.sent = true
+		c.owners.want <- want
+	}
+}
+
+// walkOwners walks /proc/*/fd and writes "inode pid fd" for the sockets it
+// meets to w, streaming. Reading every fd link costs about as much as the
+// socket table on a busy host, and the analyzer only names the owners of
+// listening and SYN_SENT sockets, so it goes in two passes: the first
+// ownersFirst fds of every process (where servers keep their listeners),
+// then, unless the owner of every wanted inode (see wantOwners) was found,
+// the rest. It reads only (the collector's root, options and context) and
+// runs beside the capture.
+func (c *collector) walkOwners(ctx context.Context, s *Source, w io.Writer, wantCh <-chan map[uint32]bool) snapshot.SourceResult {
 	t0 := time.Now()
 	r := snapshot.SourceResult{Name: s.Name, Path: "/proc/*/fd"}
 	ents, err := c.root.ReadDir("/proc")
@@ -259,62 +288,161 @@ func (c *collector) walkOwners(s *Source, w io.Writer) snapshot.SourceResult {
 		return r
 	}
 	io.WriteString(w, "# netsnap socket owners v1: inode pid fd (tab-separated)\n")
-	denied := 0
-	sockets := 0
-	buf := make([]byte, 0, 64)
-	link := make([]byte, 128)
-outer:
+	wk := ownerWalk{c: c, ctx: ctx, w: w, t0: t0, link: make([]byte, 128), buf: make([]byte, 0, 64)}
+	type rest struct {
+		pid  int
+		seen []string
+	}
+	var more []rest
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid <= 0 {
 			continue
 		}
-		dir := "/proc/" + e.Name() + "/fd/"
-		f, err := os.Open(c.root.Path(dir))
-		if err != nil {
-			if os.IsPermission(err) {
-				denied++
+		seen, full, stop := wk.process(pid, nil, ownersFirst)
+		if stop {
+			break
+		}
+		if !full {
+			more = append(more, rest{pid, seen})
+		}
+	}
+	var want map[uint32]bool
+	if !wk.stopped {
+		select {
+		case want = <-wantCh:
+		case <-ctx.Done():
+			wk.stop()
+		}
+	}
+	skipped := 0
+	if want != nil && !wk.stopped {
+		wk.want = want
+		for ino := range want {
+			if wk.found[ino] {
+				delete(want, ino)
 			}
+		}
+	}
+	for _, m := range more {
+		if wk.stopped {
+			break
+		}
+		if want != nil && len(want) == 0 {
+			skipped++
 			continue
 		}
-		deniedHere := false
-		for {
-			if c.ctx.Err() != nil || time.Since(t0) > c.opt.SourceTimeout {
-				f.Close()
-				r.Status, r.Error, r.Truncated = snapshot.StatusTimeout, "stopped after "+ms2s(time.Since(t0)), true
-				break outer
-			}
-			names, err := f.Readdirnames(1024)
-			for _, name := range names {
-				n, err := syscall.Readlink(c.root.Path(dir+name), link)
-				if err == syscall.EACCES || err == syscall.EPERM {
-					deniedHere = true
-					continue
-				}
-				if err != nil || n < 9 || string(link[:8]) != "socket:[" || link[n-1] != ']' {
-					continue
-				}
-				buf = append(buf[:0], link[8:n-1]...)
-				buf = append(buf, '\t')
-				buf = strconv.AppendInt(buf, int64(pid), 10)
-				buf = append(buf, '\t')
-				buf = append(buf, name...)
-				buf = append(buf, '\n')
-				w.Write(buf)
-				sockets++
-			}
-			if err != nil || len(names) == 0 {
-				break
-			}
-		}
-		f.Close()
-		if deniedHere {
-			denied++
+		if _, _, stop := wk.process(m.pid, m.seen, -1); stop {
+			break
 		}
 	}
-	if denied > 0 && r.Error == "" {
-		r.Error = fmt.Sprintf("the fds of %d processes could not be read (not root, or restricted by the kernel)", denied)
+	switch {
+	case wk.stopped:
+	case skipped > 0:
+		r.Error = fmt.Sprintf("owners of all listening and SYN_SENT sockets found: the fds past the first %d of %d processes were not read", ownersFirst, skipped)
+	case wk.denied > 0:
+		r.Error = fmt.Sprintf("the fds of %d processes could not be read (not root, or restricted by the kernel)", wk.denied)
 	}
-	r.Items, r.DurationMS = sockets, c.ms(t0)
+	if wk.stopped {
+		r.Status, r.Error, r.Truncated = snapshot.StatusTimeout, "stopped after "+ms2s(time.Since(t0)), true
+	}
+	r.Items, r.DurationMS = wk.sockets, c.ms(t0)
 	return r
+}
+
+// ownerWalk is the state of walkOwners.
+type ownerWalk struct {
+	c         *collector
+	ctx       context.Context
+	w         io.Writer
+	t0        time.Time
+	link, buf []byte
+	sockets   int
+	denied    int
+	stopped   bool
+	found     map[uint32]bool // wanted-candidate inodes met in the first pass
+	want      map[uint32]bool // in the second pass: inodes still looked for
+}
+
+func (wk *ownerWalk) stop() { wk.stopped = true }
+
+// process reads the fd links of one process: at most max names (-1: all),
+// skipping those in skip. It returns the names read when it stopped at max,
+// full when the process had no more, and stop when the walk must end.
+func (wk *ownerWalk) process(pid int, skip []string, max int) (seen []string, full, stop bool) {
+	c := wk.c
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+	f, err := os.Open(c.root.Path(dir))
+	if err != nil {
+		if os.IsPermission(err) {
+			wk.denied++
+		}
+		return nil, true, false
+	}
+	defer f.Close()
+	deniedHere := false
+	defer func() {
+		if deniedHere {
+			wk.denied++
+		}
+	}()
+	skipSet := map[string]bool{}
+	for _, n := range skip {
+		skipSet[n] = true
+	}
+	for {
+		if wk.ctx.Err() != nil || time.Since(wk.t0) > c.opt.SourceTimeout {
+			wk.stop()
+			return seen, true, true
+		}
+		batch := 1024
+		if max >= 0 {
+			batch = max - len(seen)
+		}
+		names, err := f.Readdirnames(batch)
+		for _, name := range names {
+			if max >= 0 {
+				seen = append(seen, name)
+			}
+			if skipSet[name] {
+				continue
+			}
+			n, err := syscall.Readlink(c.root.Path(dir+name), wk.link)
+			if err == syscall.EACCES || err == syscall.EPERM {
+				deniedHere = true
+				continue
+			}
+			link := wk.link
+			if err != nil || n < 9 || string(link[:8]) != "socket:[" || link[n-1] != ']' {
+				continue
+			}
+			wk.buf = append(wk.buf[:0], link[8:n-1]...)
+			wk.buf = append(wk.buf, '\t')
+			wk.buf = strconv.AppendInt(wk.buf, int64(pid), 10)
+			wk.buf = append(wk.buf, '\t')
+			wk.buf = append(wk.buf, name...)
+			wk.buf = append(wk.buf, '\n')
+			wk.w.Write(wk.buf)
+			wk.sockets++
+			if ino, err := strconv.ParseUint(string(link[8:n-1]), 10, 32); err == nil {
+				if wk.want != nil {
+					delete(wk.want, uint32(ino))
+				} else if max >= 0 && len(wk.found) < maxWanted {
+					if wk.found == nil {
+						wk.found = map[uint32]bool{}
+					}
+					wk.found[uint32(ino)] = true
+				}
+			}
+		}
+		if err != nil || len(names) == 0 {
+			return seen, true, false
+		}
+		if max >= 0 && len(seen) >= max {
+			return seen, false, false
+		}
+		if wk.want != nil && len(wk.want) == 0 {
+			return seen, false, false // everything wanted is found
+		}
+	}
 }

@@ -34,15 +34,17 @@ func DumpListeners(ctx context.Context, w io.Writer) (int, error) {
 // DumpTCP writes every TCP socket of the reader's network namespace (IPv4
 // then IPv6; in each, listeners first) to w in the socket table format of
 // the package comment, and returns the number of sockets written. When
-// limit > 0 and writing the next line would pass limit bytes, it stops and
-// returns ErrLimit with what it wrote so far. The same conditions as
-// [DumpListeners] apply: call it only when [Available] reports true.
+// opt.Limit > 0 and writing the next line would pass that many bytes, it
+// stops and returns ErrLimit with what it wrote so far. opt.Socket, when
+// set, is called with the state and inode of every socket written. The same
+// conditions as [DumpListeners] apply: call it only when [Available]
+// reports true.
 //
 // Lines are buffered (64 KiB) before they reach w; memory use does not grow
 // with the number of sockets.
-func DumpTCP(ctx context.Context, w io.Writer, limit int64) (int, error) {
+func DumpTCP(ctx context.Context, w io.Writer, opt TCPOptions) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	d := dumper{w: bw, states: allStates, all: true, limit: limit}
+	d := dumper{w: bw, states: allStates, all: true, limit: opt.Limit, seen: opt.Socket}
 	n, err := d.run(ctx, TCPHeader)
 	if ferr := bw.Flush(); err == nil {
 		err = ferr

@@ -17,6 +17,6 @@ func DumpListeners(ctx context.Context, w io.Writer) (int, error) {
 }
 
 // DumpTCP is only implemented on Linux.
-func DumpTCP(ctx context.Context, w io.Writer, limit int64) (int, error) {
+func DumpTCP(ctx context.Context, w io.Writer, opt TCPOptions) (int, error) {
 	return 0, errors.New("sockdiag: NETLINK_SOCK_DIAG is Linux only")
 }

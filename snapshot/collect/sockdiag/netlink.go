@@ -67,6 +67,7 @@ type dumper struct {
 	all    bool   // write the socket table format (DumpTCP), not the listeners one
 	limit  int64  // stop after writing this many bytes (0: no limit)
 	bytes  int64  // bytes written
+	seen   func(state uint8, inode uint32)
 
 	timeout time.Duration // current SO_RCVTIMEO
 }

@@ -13,6 +13,14 @@ const TCPHeader = "# netsnap tcp v1 (NETLINK_SOCK_DIAG): state local remote recv
 // TCPHeaderPrefix starts the header line of every version of the socket table format.
 const TCPHeaderPrefix = "# netsnap tcp v"
 
+// TCPOptions are the options of DumpTCP.
+type TCPOptions struct {
+	// Limit, when > 0, is the most bytes DumpTCP writes (whole lines).
+	Limit int64
+	// Socket, when set, is called with the state and inode of each socket written.
+	Socket func(state uint8, inode uint32)
+}
+
 // ErrLimit ends DumpTCP when the next line would pass its byte limit.
 var ErrLimit = errors.New("byte limit reached")
 
@@ -78,6 +86,9 @@ func (d *dumper) tcpLine(m []byte, family uint8) error {
 	}
 	d.bytes += int64(len(l))
 	d.n++
+	if d.seen != nil {
+		d.seen(m[offState], ne.Uint32(m[offInode:]))
+	}
 	return nil
 }
 

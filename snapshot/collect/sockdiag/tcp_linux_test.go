@@ -57,7 +57,7 @@ func dumpTCP(t *testing.T, limit int64) (string, int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var buf bytes.Buffer
-	n, err := DumpTCP(ctx, &buf, limit)
+	n, err := DumpTCP(ctx, &buf, TCPOptions{Limit: limit})
 	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPROTONOSUPPORT) {
 		t.Skipf("NETLINK_SOCK_DIAG not available here: %v", err)
 	}
@@ -186,6 +186,15 @@ func TestDumpTCPLimit(t *testing.T) {
 	}
 	limit := int64(len(TCPHeader) + 60)
 	out, n, err := dumpTCP(t, limit)
+	if errors.Is(err, ErrLimit) {
+		// The callback sees exactly the sockets written.
+		calls := 0
+		var buf bytes.Buffer
+		m, err := DumpTCP(context.Background(), &buf, TCPOptions{Limit: limit, Socket: func(uint8, uint32) { calls++ }})
+		if !errors.Is(err, ErrLimit) || calls != m {
+			t.Errorf("Socket called %d times for %d sockets (%v)", calls, m, err)
+		}
+	}
 	if !errors.Is(err, ErrLimit) {
 		t.Fatalf("err = %v, want ErrLimit", err)
 	}
@@ -201,7 +210,7 @@ func TestDumpTCPContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var buf bytes.Buffer
-	if _, err := DumpTCP(ctx, &buf, 0); !errors.Is(err, context.Canceled) {
+	if _, err := DumpTCP(ctx, &buf, TCPOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled ctx: err = %v", err)
 	}
 }
@@ -229,7 +238,7 @@ func BenchmarkDumpTCP(b *testing.B) {
 	var n int
 	for b.Loop() {
 		var err error
-		if n, err = DumpTCP(context.Background(), discard{}, 0); err != nil {
+		if n, err = DumpTCP(context.Background(), discard{}, TCPOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
