@@ -357,100 +357,51 @@ func unmap(a netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
 
-// tcp streams tcp and tcp6 of a sample into one aggregate. LISTEN rows come
-// first in each file (the kernel walks the listening hash before the
-// established one), so the listening ports are known before the
-// connections that use them.
+// tcp streams a sample's socket table (netsnap's, or tcp and tcp6) into
+// one aggregate.
 func (l *loader) tcp(dir string) *model.TCPSample {
-	t := &model.TCPSample{
-		TimeWaitByPeer:    map[netip.Addr]int{},
-		TimeWaitByService: map[model.Endpoint]int{},
-		Incoming:          map[model.Endpoint]bool{},
-		PortUse:           map[model.Dest]int{},
-		CloseWaitByLocal:  map[uint16]int{},
-		ByService:         map[model.Endpoint]*[13]int{},
+	var prev []model.Socket
+	if n := len(l.h.Samples); n > 0 && l.h.Samples[n-1].TCP != nil {
+		prev = l.h.Samples[n-1].TCP.Listen
 	}
-	listening := map[uint16]bool{}
-	if prev := len(l.h.Samples); prev > 0 && l.h.Samples[prev-1].TCP != nil {
-		for _, s := range l.h.Samples[prev-1].TCP.Listen {
-			listening[s.Local.Port()] = true
+	// Parsed already, while the archive was read (OpenSnapshot)?
+	if ts, ok := l.snap.Prepared.(*tableStream); ok {
+		for _, diag := range []bool{true, false} {
+			if s := ts.take(dir, diag, prev); s != nil {
+				for _, p := range s.problems {
+					l.problems(p)
+				}
+				t := s.agg.finish(l.isEphemeral)
+				t.FromSockDiag = diag
+				return t
+			}
 		}
 	}
-	add := func(s *model.Socket) { aggregate(t, s, listening, l.isEphemeral) }
+	a := newTCPAgg(prev)
 	// netsnap's socket table (NETLINK_SOCK_DIAG) when the collector could
 	// dump one, else the kernel's tables verbatim.
 	if l.parseEntry(dir+tcpTableArchive, func(r io.Reader, p *parse.Problems) error {
-		return parse.TCPTable(r, p, add)
+		return parse.TCPTable(r, p, a.add)
 	}) {
+		t := a.finish(l.isEphemeral)
 		t.FromSockDiag = true
 		return t
 	}
 	found := false
 	for _, name := range []string{"proc/net/tcp", "proc/net/tcp6"} {
 		found = l.parseEntry(dir+name, func(r io.Reader, p *parse.Problems) error {
-			return parse.TCP(r, p, add)
+			return parse.TCP(r, p, a.add)
 		}) || found
 	}
 	if !found {
 		return nil
 	}
-	return t
+	return a.finish(l.isEphemeral)
 }
 
 // tcpTableArchive is the archive name, within a sample, of the socket table
 // netsnap writes from a NETLINK_SOCK_DIAG dump.
 const tcpTableArchive = "netsnap/tcp.txt"
-
-// aggregate adds one socket to a sample's aggregate.
-func aggregate(t *model.TCPSample, s *model.Socket, listening map[uint16]bool, ephemeral func(uint16) bool) {
-	st := s.State
-	if int(st) >= len(t.States) {
-		st = 0
-	}
-	t.States[st]++
-	t.Total++
-	local, remote := unmap(s.Local), unmap(s.Remote)
-	if st == model.Listen {
-		c := *s
-		c.Local, c.Remote = local, remote
-		t.Listen = append(t.Listen, c)
-		listening[local.Port()] = true
-		return
-	}
-	// A connection whose local port is a listening port was accepted here: its
-	// service is the local end. The kernel never hands out a listening port as
-	// an ephemeral one, so everything else is an outgoing connection.
-	incoming := listening[local.Port()]
-	service := remote
-	if incoming {
-		service = local
-	}
-	counts := t.ByService[service]
-	if counts == nil {
-		counts = new([13]int)
-		t.ByService[service] = counts
-	}
-	counts[st]++
-	switch st {
-	case model.TimeWait:
-		t.TimeWaitByPeer[remote.Addr()]++
-		t.TimeWaitByService[service]++
-		if incoming {
-			t.Incoming[service] = true
-		}
-	case model.SynSent:
-		if len(t.SynSent) < model.MaxSynSent {
-			c := *s
-			c.Local, c.Remote = local, remote
-			t.SynSent = append(t.SynSent, c)
-		}
-	case model.CloseWait:
-		t.CloseWaitByLocal[local.Port()]++
-	}
-	if !incoming && ephemeral(local.Port()) {
-		t.PortUse[model.Dest{Local: local.Addr(), Remote: remote}]++
-	}
-}
 
 func (l *loader) conntrackTable() {
 	for _, name := range []string{"proc/net/nf_conntrack", "proc/net/ip_conntrack"} {

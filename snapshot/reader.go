@@ -37,6 +37,20 @@ type ReadOptions struct {
 	// on disk even if the process is killed, but it takes space there until
 	// Close.
 	TempDir string
+	// Tee, when set, is asked for every regular file of an archive as the
+	// stream reaches it; a non-nil TeeWriter receives a copy of the entry's
+	// data while it is decompressed (so that a consumer can parse it on
+	// another core) and is then closed: CloseWithError(nil) after the whole
+	// entry, with the error when reading it failed. Its write errors are
+	// ignored. Open may still refuse the archive after a Tee saw entries.
+	// Directories are read lazily and never teed.
+	Tee func(name string) TeeWriter
+}
+
+// TeeWriter receives a copy of an entry's data; see ReadOptions.Tee.
+type TeeWriter interface {
+	io.Writer
+	CloseWithError(err error) error
 }
 
 func (o ReadOptions) withDefaults() ReadOptions {
@@ -73,6 +87,9 @@ type Snapshot struct {
 	Path string
 	// Format is how the snapshot is stored: "gzip", "zstd", "tar" or "dir".
 	Format string
+	// Prepared holds what a consumer of ReadOptions.Tee computed while the
+	// archive was read, for the caller's later use (nil otherwise).
+	Prepared any
 
 	entries []Entry
 	closed  atomic.Bool
@@ -276,12 +293,29 @@ func (l *loader) readFile(tr *tar.Reader, name string, hdr *tar.Header) error {
 	if err := l.add(e); err != nil {
 		return err
 	}
+	var tee TeeWriter
+	if l.opt.Tee != nil {
+		tee = l.opt.Tee(name)
+	}
+	err := l.readData(tr, e, name, size, tee)
+	if tee != nil {
+		tee.CloseWithError(err)
+	}
+	return err
+}
+
+// readData reads the data of entry e into memory or the spool, and a copy
+// into tee when it is not nil.
+func (l *loader) readData(tr *tar.Reader, e *snapEntry, name string, size int64, tee TeeWriter) error {
 	if size <= memEntryMax && l.mem+size <= memBudget {
 		e.inMem = true
 		e.data = make([]byte, size)
 		l.mem += size
 		if _, err := io.ReadFull(tr, e.data); err != nil {
 			return l.streamError(err)
+		}
+		if tee != nil {
+			tee.Write(e.data)
 		}
 		return nil
 	}
@@ -294,7 +328,7 @@ func (l *loader) readFile(tr *tar.Reader, name string, hdr *tar.Header) error {
 		l.buf = make([]byte, 256<<10)
 	}
 	e.off = l.spoolOff
-	w := &spoolWriter{f: l.spool}
+	w := &spoolWriter{f: l.spool, tee: tee}
 	n, err := io.CopyBuffer(w, io.LimitReader(tr, size), l.buf)
 	l.spoolOff += n
 	switch {
@@ -417,12 +451,16 @@ func (c *capReader) Read(p []byte) (int, error) {
 type spoolWriter struct {
 	f   *os.File
 	err error
+	tee TeeWriter // also gets what was written, when not nil
 }
 
 func (w *spoolWriter) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
 	if err != nil {
 		w.err = err
+	}
+	if w.tee != nil && n > 0 {
+		w.tee.Write(p[:n])
 	}
 	return n, err
 }

@@ -68,14 +68,50 @@ func cutTab(b []byte) (field, rest []byte, ok bool) {
 	return b[:i], b[i+1:], true
 }
 
-// tableStates maps the state names of the socket table to states.
-var tableStates = func() map[string]model.TCPState {
-	m := map[string]model.TCPState{}
-	for _, st := range model.TCPStates {
-		m[st.String()] = st
+// tableState returns the state named b, or 0. A switch on the name's
+// length and a byte or two, then one comparison: cheaper than hashing it.
+func tableState(b []byte) model.TCPState {
+	var st model.TCPState
+	switch len(b) {
+	case 11:
+		if b[0] == 'E' {
+			st = model.Established
+		}
+	case 8:
+		switch {
+		case b[0] == 'L':
+			st = model.LastAck
+		case b[4] == 'S':
+			st = model.SynSent
+		default:
+			st = model.SynRecv
+		}
+	case 9:
+		switch b[0] {
+		case 'F':
+			st = model.FinWait1
+			if b[8] == '2' {
+				st = model.FinWait2
+			}
+		case 'T':
+			st = model.TimeWait
+		}
+	case 5:
+		st = model.Close
+	case 10:
+		st = model.CloseWait
+	case 7:
+		st = model.Closing
+	case 6:
+		st = model.Listen
+	case 12:
+		st = model.NewSynRecv
 	}
-	return m
-}()
+	if st == 0 || string(b) != st.String() {
+		return 0
+	}
+	return st
+}
 
 const errTableFields = "want 10 tab-separated fields: state local remote recv_q send_q timer expires_ms retrans uid inode"
 
@@ -91,8 +127,8 @@ func parseTableRow(line []byte, s *model.Socket) string {
 			return errTableFields
 		}
 	}
-	st, ok := tableStates[string(f[0])] // no allocation: map lookup by string(bytes)
-	if !ok {
+	st := tableState(f[0])
+	if st == 0 {
 		return "unknown state"
 	}
 	local, ok := parseEndpoint(f[1])

@@ -162,3 +162,16 @@ func BenchmarkTCPTable(b *testing.B) {
 		})
 	}
 }
+
+func TestTableState(t *testing.T) {
+	for _, st := range model.TCPStates {
+		if got := tableState([]byte(st.String())); got != st {
+			t.Errorf("%s: got %v", st, got)
+		}
+	}
+	for _, bad := range []string{"", "LISTEM", "FIN_WAIT3", "FIN_WAIT", "established", "CLOSE_WAIT ", "SYN_SEND", "UNKNOWN(13)", "LAST_ACKS"} {
+		if got := tableState([]byte(bad)); got != 0 {
+			t.Errorf("%q: got %v, want 0", bad, got)
+		}
+	}
+}
