@@ -39,6 +39,7 @@ type tableStream struct {
 	// results by sample dir and kind ("samples/1/" + "diag" or "proc");
 	// written by the consumer goroutine, read after done.
 	results map[string]*streamed
+	taken   int // results the loader used
 }
 
 type tableJob struct {
@@ -135,6 +136,7 @@ func (ts *tableStream) take(dir string, diag bool, prev []model.Socket) *streame
 		return nil
 	}
 	delete(ts.results, key)
+	ts.taken++
 	return s
 }
 

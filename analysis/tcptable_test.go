@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,8 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netsnap/netsnap"
+	"github.com/netsnap/netsnap/analysis"
 	"github.com/netsnap/netsnap/analysis/model"
 	"github.com/netsnap/netsnap/analysis/parse"
+	"github.com/netsnap/netsnap/analysis/rules"
+	"github.com/netsnap/netsnap/snapshot"
 )
 
 // toSocketTable rewrites each sample of the extracted snapshot dir the way
@@ -97,5 +102,66 @@ func TestSocketTableFormatsAgree(t *testing.T) {
 				t.Errorf("problems differ:\n proc: %+v\ntable: %+v", want.Problems, got.Problems)
 			}
 		})
+	}
+}
+
+// TestOpenSnapshotSameReport analyses archives opened with OpenSnapshot
+// (socket tables parsed while the archive is decompressed) and with
+// snapshot.Open (parsed afterwards): the JSON reports must be identical,
+// for /proc tables (the samples) and for netsnap's socket table.
+func TestOpenSnapshotSameReport(t *testing.T) {
+	set, err := rules.Load(rules.Source{Name: "rules.toml", Data: netsnap.DefaultRules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := func(snap *snapshot.Snapshot) string {
+		t.Helper()
+		defer snap.Close()
+		r, err := analysis.Analyze(snap, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, name := range []string{"tengine-before", "tengine-after"} {
+		for _, table := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/table=%v", name, table), func(t *testing.T) {
+				path := filepath.Join("..", "samples", name+".tgz")
+				if table {
+					dir := t.TempDir()
+					if out, err := exec.Command("tar", "xzf", path, "-C", dir).CombinedOutput(); err != nil {
+						t.Fatalf("tar: %v\n%s", err, out)
+					}
+					toSocketTable(t, dir, 511)
+					path = filepath.Join(t.TempDir(), "table.tgz")
+					if out, err := exec.Command("tar", "--sort=name", "-czf", path, "-C", dir, ".").CombinedOutput(); err != nil {
+						t.Fatalf("tar: %v\n%s", err, out)
+					}
+				}
+				plain, err := snapshot.Open(path, snapshot.ReadOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := report(plain)
+				streamed, err := analysis.OpenSnapshot(path, snapshot.ReadOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := report(streamed)
+				if taken, left := analysis.StreamedTables(streamed); taken == 0 || left != 0 {
+					t.Errorf("%d socket tables parsed while reading were used, %d not", taken, left)
+				}
+				if got != want {
+					t.Errorf("reports differ:\n stream %.400s\n  plain %.400s", got, want)
+				}
+				if !strings.Contains(want, `"findings":[{`) {
+					t.Error("no findings: the comparison proves little")
+				}
+			})
+		}
 	}
 }

@@ -63,7 +63,7 @@ func Analyze(paths []string, set *rules.Set, workers int, progress func(done, to
 
 func one(path string, set *rules.Set) summary {
 	s := summary{row: report.FleetHost{Snapshot: filepath.Base(path), TWLimit: -1, ConntrackPct: -1}}
-	snap, err := snapshot.Open(path, snapshot.ReadOptions{})
+	snap, err := analysis.OpenSnapshot(path, snapshot.ReadOptions{})
 	if err != nil {
 		// The row already names the snapshot: keep the reason, not the local path.
 		s.row.Error = strings.TrimPrefix(strings.ReplaceAll(err.Error(), path, ""), ": ")

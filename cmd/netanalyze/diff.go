@@ -38,7 +38,7 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 
 // analyzeFile opens and analyses one snapshot.
 func analyzeFile(path string, set *rules.Set) (*analysis.Result, error) {
-	snap, err := snapshot.Open(path, snapshot.ReadOptions{})
+	snap, err := analysis.OpenSnapshot(path, snapshot.ReadOptions{})
 	if err != nil {
 		return nil, failure{exitUsage, err}
 	}

@@ -101,7 +101,7 @@ func runReport(stdout io.Writer, path string, o *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	snap, err := snapshot.Open(path, snapshot.ReadOptions{})
+	snap, err := analysis.OpenSnapshot(path, snapshot.ReadOptions{})
 	if err != nil {
 		return failure{exitUsage, err}
 	}
