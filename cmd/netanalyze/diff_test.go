@@ -142,7 +142,9 @@ func TestFleet(t *testing.T) {
 	for _, format := range []string{"text", "markdown", "json"} {
 		t.Run(format, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			if code := run([]string{"fleet", dir, "-f", format, "--color", "never"}, &out, &errOut); code != exitOK {
+			// The unreadable snapshot has its row, a line on stderr, and exit 2.
+			if code := run([]string{"fleet", dir, "-f", format, "--color", "never"}, &out, &errOut); code != exitUsage ||
+				!strings.Contains(errOut.String(), "netanalyze: truncated.tgz: ") || !strings.Contains(errOut.String(), "1 of 4 snapshots could not be read") {
 				t.Fatalf("exit %d: %s", code, errOut.String())
 			}
 			golden.Check(t, bytes.ReplaceAll(out.Bytes(), []byte(dir), []byte("DIR")))
@@ -160,6 +162,11 @@ func TestFleet(t *testing.T) {
 	}
 	if code := run([]string{"fleet", filepath.Join(dir, "none-*.tgz")}, &out, &errOut); code != exitUsage {
 		t.Errorf("a glob matching nothing: exit %d", code)
+	}
+	errOut.Reset()
+	if code := run([]string{"fleet", filepath.Join(dir, "healthy-proxy.tgz"), filepath.Join(dir, "missing.tgz")}, &out, &errOut); code != exitUsage ||
+		!strings.Contains(errOut.String(), "missing.tgz: no such file or directory") {
+		t.Errorf("a missing file: exit %d, %q", code, errOut.String())
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -66,8 +67,11 @@ func expand(args []string) ([]string, error) {
 		}
 		for _, p := range matches {
 			fi, err := os.Stat(p)
-			if err != nil || !fi.IsDir() {
-				out = append(out, p) // a bad path becomes a row with its error
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p, errors.Unwrap(err))
+			}
+			if !fi.IsDir() {
+				out = append(out, p) // an unreadable snapshot becomes a row with its error
 				continue
 			}
 			if _, err := os.Stat(filepath.Join(p, snapshot.ManifestName)); err == nil {
@@ -132,6 +136,18 @@ func runFleet(stdout, stderr io.Writer, args []string, o *fleetOptions) error {
 	}
 	if err := writeOutput(stdout, o.output, buf.Bytes()); err != nil {
 		return err
+	}
+	// The report has a row for each unreadable snapshot; the exit status
+	// and stderr say so too, for automation.
+	bad := 0
+	for _, h := range fl.Hosts {
+		if h.Error != "" {
+			bad++
+			fmt.Fprintf(stderr, "netanalyze: %s: %s\n", h.Snapshot, h.Error)
+		}
+	}
+	if bad > 0 {
+		return failure{exitUsage, fmt.Errorf("%d of %d snapshots could not be read (their rows say why)", bad, len(fl.Hosts))}
 	}
 	if failOn > 0 {
 		for _, f := range fl.Findings {
