@@ -19,8 +19,11 @@
 // Every connection is bound to an explicit source address and port chosen so
 // that no two 4-tuples collide (TIME_WAIT ones included), which makes the
 // counts exact and independent of the ephemeral port allocator and of
-// tcp_tw_reuse. The sockets are spread over worker processes (sockgen re-execs
-// itself) so that none holds more than 2 x -per-worker descriptors (~14,000).
+// tcp_tw_reuse. The source ports are spread over 20000-59999 by every worker
+// alike (bind() walks the sockets already bound to its port: with all
+// workers on the same few hundred ports, a million sockets took minutes).
+// The sockets are spread over worker processes (sockgen re-execs itself) so
+// that none holds more than 2 x -per-worker descriptors (~14,000).
 //
 // sockgen changes no sysctl: the caller sets, inside the namespace,
 // net.ipv4.tcp_max_tw_buckets (at least M), net.ipv4.tcp_rfc1337=1 (else a
@@ -31,10 +34,13 @@
 // /proc/net/snmp, tw in /proc/net/sockstat), fails if fewer than asked are
 // there, prints
 //
-//	ready established=N timewait=M
+//	ready established=N timewait=M tw_age=S
 //
-// (the counts seen; a shortfall of at most 0.1% is accepted with a warning
-// once the counts stop moving) and holds everything until -hold expires or it receives
+// (the counts seen, a shortfall of at most 0.1% being accepted with a warning
+// once the counts stop moving; S is how many seconds ago the first worker
+// began closing connections, so the oldest TIME_WAIT socket expires in about
+// 60-S seconds: bench/run.sh plans its measurements with it; 0 without
+// -timewait) and holds everything until -hold expires or it receives
 // SIGTERM/SIGINT; then it stops its workers and exits 0. Setup is bounded by
 // -setup-timeout (60 s): past it sockgen stops everything and exits 1.
 package main
@@ -201,6 +207,7 @@ func run(c config) error {
 	}
 	var workers []*worker
 	defer func() { stopWorkers(workers) }()
+	var firstTW atomic.Int64 // UnixNano when a worker first reported "tw-start"
 	for _, p := range plans {
 		cmd := exec.Command(self, workerArg,
 			"-id", strconv.Itoa(p.id), "-conns", strconv.Itoa(p.conns), "-tw", strconv.Itoa(p.tw),
@@ -225,10 +232,20 @@ func run(c config) error {
 		go func() {
 			sc := bufio.NewScanner(stdout)
 			for sc.Scan() {
-				if line := sc.Text(); strings.HasPrefix(line, "ok ") {
+				line := sc.Text()
+				switch {
+				case strings.HasPrefix(line, "ok "):
 					select {
 					case w.ready <- line:
 					default:
+					}
+				case line == "tw-start":
+					now := time.Now().UnixNano()
+					for {
+						cur := firstTW.Load()
+						if (cur != 0 && cur <= now) || firstTW.CompareAndSwap(cur, now) {
+							break
+						}
 					}
 				}
 			}
@@ -280,7 +297,11 @@ func run(c config) error {
 				est, tw, wantEst, wantTW, wantTW)
 		}
 	}
-	fmt.Printf("ready established=%d timewait=%d\n", est, tw)
+	twAge := 0.0
+	if t := firstTW.Load(); t != 0 && c.timewait > 0 {
+		twAge = time.Since(time.Unix(0, t)).Seconds()
+	}
+	fmt.Printf("ready established=%d timewait=%d tw_age=%.1f\n", est, tw, twAge)
 	fmt.Fprintf(os.Stderr, "sockgen: ready in %v with %d workers; holding for %v\n", time.Since(start).Round(time.Millisecond), len(workers), c.hold)
 
 	anyExit := make(chan error, len(workers))
@@ -475,6 +496,9 @@ func (g *gen) fill(ctx context.Context, conns, tw int) error {
 		return fmt.Errorf("established phase: accepted %d of %d: %w", g.accepted.Load(), conns, err)
 	}
 	g.twPhase.Store(true)
+	if tw > 0 {
+		fmt.Println("tw-start") // the parent dates the oldest TIME_WAIT socket from this
+	}
 	if err := g.dialAll(ctx, conns, tw, func(_ int, c net.Conn) { _ = c.Close() }); err != nil {
 		return fmt.Errorf("time-wait phase: %w", err)
 	}
