@@ -185,6 +185,9 @@ build_ms=0
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [[ -n ${cur_pgid:-} ]]; then
+		kill -KILL -- -"$cur_pgid" 2>/dev/null || true
+	fi
 	sg_stop || true
 	ns_delete || true
 	if ((!printed)) && [[ -s $tmp/results ]]; then
@@ -378,6 +381,23 @@ meas_cpu_ms=0
 
 # ---- measuring
 
+# bounded SECONDS CMD...: CMD under timeout(1), which puts itself and all
+# that CMD starts in a process group of their own (its PID). Once CMD is
+# done, or if this script stops meanwhile (cleanup), whatever is left in
+# that group is killed: a measured command whose wrapper died (say, killed
+# from outside) cannot outlive the run.
+bounded() {
+	local limit=$1 rc=0
+	shift
+	timeout -k 5 "$limit" "$@" &
+	cur_pgid=$!
+	wait "$cur_pgid" || rc=$?
+	kill -KILL -- -"$cur_pgid" 2>/dev/null || true
+	cur_pgid=""
+	return "$rc"
+}
+cur_pgid=""
+
 # measure WHERE KEY CMD...: one run of CMD (WHERE: ns = in the bench
 # namespace, host = here), stdout discarded; appends "wall_ms cpu_ms
 # maxrss_kib" to runs/KEY. Bounded by timeout(1); a failure ends the bench.
@@ -389,7 +409,7 @@ measure() {
 	[[ -n $gnutime ]] && wrap=("$gnutime" -f %M -o "$tmp/time.out")
 	rm -f "$tmp/rusage.out" "$tmp/time.out"
 	local rc=0
-	timeout -k 5 600 "${pre[@]}" "$tmp/rusage" -o "$tmp/rusage.out" -- "${wrap[@]}" "$@" >/dev/null 2>"$tmp/cmd.err" || rc=$?
+	bounded 600 "${pre[@]}" "$tmp/rusage" -o "$tmp/rusage.out" -- "${wrap[@]}" "$@" >/dev/null 2>"$tmp/cmd.err" || rc=$?
 	if ((rc != 0)); then
 		cat "$tmp/cmd.err" "$tmp/time.out" >&2 2>/dev/null || true
 		die "$key failed (exit status $rc${where:+, in $where}): $*"
@@ -772,7 +792,7 @@ bench_fleet() {
 			local host
 			host=$(printf 'bench-host-%03d' "$idx")
 			# A UTS namespace of its own: the hostname changes only there.
-			timeout -k 5 120 ip netns exec "$ns" unshare --uts sh -c 'hostname "$0" && exec "$1" --samples 1 -q --compress "$2" -o "$3"' \
+			bounded 120 ip netns exec "$ns" unshare --uts sh -c 'hostname "$0" && exec "$1" --samples 1 -q --compress "$2" -o "$3"' \
 				"$host" "$netsnap" "$primary" "$dir/$host.$(ext_of "$primary")" || die "fleet: netsnap for $host failed"
 		done
 		sg_stop
