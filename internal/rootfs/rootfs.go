@@ -102,11 +102,21 @@ func (r Root) Open(p string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(fp, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: UnwrapPathErr(err)}
+	fd, err := syscall.Open(fp, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	for err == syscall.EINTR {
+		fd, err = syscall.Open(fp, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	}
-	return f, nil
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	// O_NONBLOCK was for the open (a FIFO without a writer); reads block,
+	// bounded by the caller's timeout. A blocking descriptor also keeps
+	// os.File from registering every /proc file with the network poller.
+	if _, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFL, 0); e != 0 {
+		syscall.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: p, Err: e}
+	}
+	return os.NewFile(uintptr(fd), fp), nil
 }
 
 // Stat returns the file info of host path p, following links inside the root.

@@ -172,6 +172,8 @@ type collector struct {
 	tcpDiag map[int]bool
 	// owners is the walk of /proc/*/fd started with the capture, or nil.
 	owners *ownersJob
+	// copyBuf is copyTimed's buffer, reused from one file to the next.
+	copyBuf []byte
 }
 
 // Run captures a snapshot into w (the compressed archive) and returns its
@@ -509,8 +511,11 @@ func (c *collector) copyTimed(dst io.Writer, f *os.File, limit int64) (int64, er
 	}
 	done := make(chan result, 1)
 	sp := c.spool
+	if c.copyBuf == nil {
+		c.copyBuf = make([]byte, 64<<10)
+	}
+	buf := c.copyBuf
 	go func() {
-		buf := make([]byte, 64<<10)
 		n, err := io.CopyBuffer(dst, io.LimitReader(onlyReader{f}, limit), buf)
 		done <- result{n, err}
 	}()
@@ -525,6 +530,7 @@ func (c *collector) copyTimed(dst io.Writer, f *os.File, limit int64) (int64, er
 	}
 	f.Close()
 	c.spool = newSpool(c.opt.TempDir)
+	c.copyBuf = nil // the abandoned read still owns it
 	go func() { <-done; sp.Close() }()
 	if c.ctx.Err() != nil {
 		return 0, fmt.Errorf("%w: capture interrupted", errTimeout)

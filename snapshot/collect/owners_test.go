@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/netsnap/netsnap/internal/rootfs"
 	"github.com/netsnap/netsnap/snapshot"
 )
 
@@ -76,5 +77,28 @@ func TestOwnersOfListenersAndSynSent(t *testing.T) {
 		if len(f) == 10 && (f[0] == "LISTEN" || f[0] == "SYN_SENT") && f[9] != "0" && owners[f[9]] == "" {
 			t.Errorf("%s %s: inode %s has no owner in %s", f[0], f[1], f[9], socketOwnersArchive)
 		}
+	}
+}
+
+// TestCountFDsLive compares the count from the fd directory's size (Linux
+// 6.2 and later) with a listing, on this process.
+func TestCountFDsLive(t *testing.T) {
+	c := &collector{root: rootfs.Root{Dir: rootfs.HostRoot}}
+	for range 20 {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+	}
+	dir := "/proc/" + strconv.Itoa(os.Getpid()) + "/fd"
+	got := c.countFDs(dir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The listing holds one descriptor of its own while it reads.
+	if got < 23 || got > len(ents) || got < len(ents)-1 {
+		t.Errorf("countFDs = %d, listing shows %d", got, len(ents))
 	}
 }

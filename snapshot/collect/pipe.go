@@ -22,6 +22,7 @@ type pipe struct {
 }
 
 type entry struct {
+	batch  []entry // several small entries written in one job
 	name   string
 	sp     *spool // the bytes from off, or nil for data
 	off    int64
@@ -40,6 +41,18 @@ func newPipe(w *snapshot.Writer, tempDir string) *pipe {
 func (p *pipe) run() {
 	defer close(p.done)
 	for e := range p.jobs {
+		for _, b := range e.batch {
+			if p.failed() == nil {
+				if err := p.w.AddBytes(b.name, b.data); err != nil {
+					p.mu.Lock()
+					p.err = err
+					p.mu.Unlock()
+				}
+			}
+		}
+		if e.batch != nil {
+			continue
+		}
 		if p.failed() == nil {
 			var err error
 			if e.isMem {
@@ -95,6 +108,15 @@ func (p *pipe) addMember(name string, sp *spool, size int64) *spool {
 func (p *pipe) give(name string, sp *spool) {
 	p.names[name] = true
 	p.jobs <- entry{name: name, sp: sp}
+}
+
+// addBatch writes small entries (name and data each) in one job: a tree of
+// a thousand tiny files costs one hand-over, not a thousand.
+func (p *pipe) addBatch(b []entry) {
+	for _, e := range b {
+		p.names[e.name] = true
+	}
+	p.jobs <- entry{batch: b}
 }
 
 // addBytes writes data as entry name.

@@ -129,10 +129,18 @@ func parseNofile(limits []byte) (soft, hard string) {
 }
 
 // countFDs counts the entries of /proc/PID/fd without holding them all.
+// Since Linux 6.2 the directory's size is that count (a stat instead of
+// listing thousands of descriptors); older kernels report 0 and are listed.
 func (c *collector) countFDs(dir string) int {
 	fp, err := c.root.Resolve(dir)
 	if err != nil {
 		return -1
+	}
+	if c.root.Live() {
+		var st syscall.Stat_t
+		if err := syscall.Stat(fp, &st); err == nil && st.Size > 0 {
+			return int(st.Size)
+		}
 	}
 	f, err := os.Open(fp)
 	if err != nil {

@@ -282,6 +282,21 @@ func tree(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	top := s.Paths[0]
 	r := snapshot.SourceResult{Name: s.Name, Path: top, Archive: archiveName(top, sample), Sample: sample}
 	fileErrors := 0
+	// Small files are handed to the archive in batches.
+	var batch []entry
+	batchBytes := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := c.arch.failed(); err != nil {
+			c.writeErr = errWrite{err}
+			return c.writeErr
+		}
+		c.arch.addBatch(batch)
+		batch, batchBytes = nil, 0
+		return nil
+	}
 	var walk func(dir string) bool
 	walk = func(dir string) bool {
 		ents, err := c.root.ReadDir(dir)
@@ -319,7 +334,21 @@ func tree(c *collector, s *Source, sample int) []snapshot.SourceResult {
 				return false
 			}
 			off, _, err := c.readFile(p, 1<<20, headMode, nil)
+			if err == nil && c.spool.f == nil && c.spool.err == nil && c.spool.Len()-off <= 64<<10 {
+				data := append([]byte(nil), c.spool.mem[off:]...)
+				batch = append(batch, entry{name: archiveName(p, sample), data: data})
+				batchBytes += len(data) + 1024 // and its tar header
+				r.Files++
+				r.Bytes += int64(len(data))
+				if batchBytes >= 256<<10 && flush() != nil {
+					return false
+				}
+				continue
+			}
 			if err == nil {
+				if flush() != nil {
+					return false
+				}
 				var n int64
 				n, err = c.addSpool(archiveName(p, sample), off)
 				if err != nil {
@@ -337,6 +366,9 @@ func tree(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		return true
 	}
 	walk(top)
+	if err := flush(); err != nil && r.Status == "" {
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+	}
 	if fileErrors > len(r.FileErrors) {
 		r.Error = strings.TrimSpace(r.Error + fmt.Sprintf(" %d files unreadable (first %d listed)", fileErrors, len(r.FileErrors)))
 	}

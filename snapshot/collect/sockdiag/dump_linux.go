@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -45,11 +46,80 @@ func DumpListeners(ctx context.Context, w io.Writer) (int, error) {
 func DumpTCP(ctx context.Context, w io.Writer, opt TCPOptions) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	d := dumper{w: bw, states: allStates, all: true, limit: opt.Limit, seen: opt.Socket}
+	d.async = newFormatter(&d)
 	n, err := d.run(ctx, TCPHeader)
+	if ferr := d.async.wait(); err == nil || errors.Is(ferr, ErrLimit) {
+		err = ferr
+	}
+	n = d.n // written by the formatter, read after it ended
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
 	return n, err
+}
+
+// sofar is the count of sockets written, for the synchronous dump (the
+// asynchronous one's count is read after its formatter ended).
+func (d *dumper) sofar() int {
+	if d.async != nil {
+		return 0
+	}
+	return d.n
+}
+
+// formatter turns the datagrams of a socket table dump into lines on a
+// goroutine of its own, so that the reader goes straight back to the kernel
+// for the next one (the kernel's work and ours overlap on two cores).
+type formatter struct {
+	d    *dumper
+	jobs chan fmtJob
+	pool chan []byte
+	done chan struct{}
+
+	mu  sync.Mutex
+	err error // the formatter's first error (write error, ErrLimit, malformed message)
+}
+
+type fmtJob struct {
+	b      []byte
+	family uint8
+	seq    uint32
+}
+
+const fmtBuffers = 8
+
+func newFormatter(d *dumper) *formatter {
+	f := &formatter{d: d, jobs: make(chan fmtJob, fmtBuffers), pool: make(chan []byte, fmtBuffers), done: make(chan struct{})}
+	for range fmtBuffers {
+		f.pool <- make([]byte, recvBufSize)
+	}
+	go func() {
+		defer close(f.done)
+		for j := range f.jobs {
+			if f.failed() == nil {
+				if _, err := d.handle(j.b, j.family, j.seq); err != nil {
+					f.mu.Lock()
+					f.err = err
+					f.mu.Unlock()
+				}
+			}
+			f.pool <- j.b[:cap(j.b)]
+		}
+	}()
+	return f
+}
+
+func (f *formatter) failed() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// wait ends the formatter and returns its error.
+func (f *formatter) wait() error {
+	close(f.jobs)
+	<-f.done
+	return f.failed()
 }
 
 // run opens the netlink socket, writes header and dumps both families.
@@ -80,10 +150,10 @@ func (d *dumper) run(ctx context.Context, header string) (int, error) {
 	d.bytes = int64(len(header))
 	for i, family := range []uint8{afInet, afInet6} {
 		if err := d.dumpFamily(ctx, family, uint32(i+1)); err != nil {
-			return d.n, err
+			return d.sofar(), err
 		}
 	}
-	return d.n, nil
+	return d.sofar(), nil
 }
 
 func (d *dumper) dumpFamily(ctx context.Context, family uint8, seq uint32) error {
@@ -107,7 +177,17 @@ func (d *dumper) dumpFamily(ctx context.Context, family uint8, seq uint32) error
 		if err := d.setTimeout(ctx); err != nil {
 			return fmt.Errorf("sockdiag: %s: %w", name, err)
 		}
-		n, from, err := recvmsg(d.fd, d.buf)
+		buf := d.buf
+		if d.async != nil {
+			if err := d.async.failed(); err != nil {
+				return fmt.Errorf("sockdiag: %s: %w", name, err)
+			}
+			buf = <-d.async.pool
+		}
+		n, from, err := recvmsg(d.fd, buf)
+		if d.async != nil && (err != nil || from != 0) {
+			d.async.pool <- buf
+		}
 		if err == syscall.EINTR {
 			continue
 		}
@@ -124,7 +204,13 @@ func (d *dumper) dumpFamily(ctx context.Context, family uint8, seq uint32) error
 		if from != 0 {
 			continue // not from the kernel (port id 0); cannot happen unless someone sends to us
 		}
-		done, err := d.handle(d.buf[:n], family, seq)
+		var done bool
+		if d.async != nil {
+			done, err = d.scan(buf[:n], family, seq)
+			d.async.jobs <- fmtJob{buf[:n], family, seq}
+		} else {
+			done, err = d.handle(buf[:n], family, seq)
+		}
 		if err != nil {
 			return fmt.Errorf("sockdiag: %s: %w", name, err)
 		}

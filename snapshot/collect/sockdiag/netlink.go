@@ -68,6 +68,7 @@ type dumper struct {
 	limit  int64  // stop after writing this many bytes (0: no limit)
 	bytes  int64  // bytes written
 	seen   func(state uint8, inode uint32)
+	async  *formatter // DumpTCP: sockets are formatted on another goroutine
 
 	timeout time.Duration // current SO_RCVTIMEO
 }
@@ -102,6 +103,16 @@ func request(family uint8, seq uint32, states uint32) []byte {
 // handle processes the netlink messages of one datagram. It returns done when
 // NLMSG_DONE was seen. It never panics on short or malformed messages.
 func (d *dumper) handle(b []byte, family uint8, seq uint32) (done bool, err error) {
+	return d.walk(b, family, seq, true)
+}
+
+// scan is handle for the reader of an asynchronous dump: it looks only for
+// the end of the dump and for errors, and leaves the sockets to the formatter.
+func (d *dumper) scan(b []byte, family uint8, seq uint32) (done bool, err error) {
+	return d.walk(b, family, seq, false)
+}
+
+func (d *dumper) walk(b []byte, family uint8, seq uint32, sockets bool) (done bool, err error) {
 	ne := binary.NativeEndian
 	for len(b) >= nlmsgHdrLen {
 		l := ne.Uint32(b[0:])
@@ -147,6 +158,9 @@ func (d *dumper) handle(b []byte, family uint8, seq uint32) (done bool, err erro
 		case nlmOverrun:
 			return false, errors.New("netlink overrun: messages lost")
 		case sockDiagByFamily:
+			if !sockets {
+				continue
+			}
 			if err := d.socket(payload, family); err != nil {
 				return false, err
 			}

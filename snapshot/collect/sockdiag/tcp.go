@@ -96,12 +96,13 @@ func (d *dumper) tcpLine(m []byte, family uint8) error {
 // the start of b (4 or 16 bytes, network order).
 func appendEndpoint(l, b []byte, port uint16, family uint8) []byte {
 	if family == afInet {
-		for i := 0; i < 4; i++ {
-			if i > 0 {
-				l = append(l, '.')
-			}
-			l = strconv.AppendUint(l, uint64(b[i]), 10)
-		}
+		l = append(l, decByte[b[0]]...)
+		l = append(l, '.')
+		l = append(l, decByte[b[1]]...)
+		l = append(l, '.')
+		l = append(l, decByte[b[2]]...)
+		l = append(l, '.')
+		l = append(l, decByte[b[3]]...)
 	} else {
 		l = append(l, '[')
 		l = netip.AddrFrom16([16]byte(b[:16])).AppendTo(l)
@@ -110,3 +111,11 @@ func appendEndpoint(l, b []byte, port uint16, family uint8) []byte {
 	l = append(l, ':')
 	return strconv.AppendUint(l, uint64(port), 10)
 }
+
+// decByte holds the decimal text of every byte value.
+var decByte = func() (t [256]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
