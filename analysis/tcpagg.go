@@ -87,6 +87,15 @@ func (a *tcpAgg) add(s *model.Socket) {
 	}
 	var g *connAgg
 	la, ra := local.Addr(), remote.Addr()
+	if incoming && st != model.TimeWait {
+		// Only TIME_WAIT is counted by peer: the clients of an accepted
+		// connection need not make a group each.
+		if ra.Is4() {
+			ra = netip.IPv4Unspecified()
+		} else {
+			ra = netip.IPv6Unspecified()
+		}
+	}
 	if la.Is4() && ra.Is4() {
 		l4, r4 := la.As4(), ra.As4()
 		k := conn4{
@@ -128,6 +137,10 @@ func (a *tcpAgg) add(s *model.Socket) {
 // returns the sample's aggregate.
 func (a *tcpAgg) finish(ephemeral func(uint16) bool) *model.TCPSample {
 	t := a.t
+	eph := new([1 << 16]bool)
+	for p := range eph {
+		eph[p] = ephemeral(uint16(p))
+	}
 	each := func(g *connAgg) {
 		k := g.key
 		service := model.Endpoint(netip.AddrPortFrom(k.remote, k.port))
@@ -152,7 +165,7 @@ func (a *tcpAgg) finish(ephemeral func(uint16) bool) *model.TCPSample {
 		if !k.incoming {
 			n := 0
 			for _, p := range g.ports {
-				if ephemeral(p) {
+				if eph[p] {
 					n++
 				}
 			}

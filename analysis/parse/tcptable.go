@@ -58,16 +58,6 @@ func TCPTable(r io.Reader, p *Problems, fn func(*model.Socket)) error {
 	}
 }
 
-// cutTab returns the field before the next tab and the rest after it; ok
-// is false when there is no tab.
-func cutTab(b []byte) (field, rest []byte, ok bool) {
-	i := bytes.IndexByte(b, '\t')
-	if i < 0 {
-		return b, nil, false
-	}
-	return b[:i], b[i+1:], true
-}
-
 // tableState returns the state named b, or 0. A switch on the name's
 // length and a byte or two, then one comparison: cheaper than hashing it.
 func tableState(b []byte) model.TCPState {
@@ -118,24 +108,22 @@ const errTableFields = "want 10 tab-separated fields: state local remote recv_q 
 // parseTableRow fills s from one socket table line and returns "" or what
 // is wrong (a constant: no allocation until Problems formats it).
 func parseTableRow(line []byte, s *model.Socket) string {
-	var f [10][]byte
-	rest := line
-	for i := range f {
-		var ok bool
-		f[i], rest, ok = cutTab(rest)
-		if ok != (i < len(f)-1) {
-			return errTableFields
-		}
+	// One pass over the line: the tab count first (so that a line with a
+	// field too many or too few says so), then each field from a cursor.
+	if bytes.Count(line, []byte{'\t'}) != 9 {
+		return errTableFields
 	}
-	st := tableState(f[0])
+	i := bytes.IndexByte(line, '\t')
+	st := tableState(line[:i])
 	if st == 0 {
 		return "unknown state"
 	}
-	local, ok := parseEndpoint(f[1])
+	rest := line[i+1:]
+	local, rest, ok := cutEndpoint(rest)
 	if !ok {
 		return "bad local address"
 	}
-	remote, ok := parseEndpoint(f[2])
+	remote, rest, ok := cutEndpoint(rest)
 	if !ok {
 		return "bad remote address"
 	}
@@ -143,13 +131,11 @@ func parseTableRow(line []byte, s *model.Socket) string {
 		return "local and remote addresses of different families"
 	}
 	var v [7]uint64
-	limits := [7]uint64{1<<32 - 1, 1<<32 - 1, 255, 1<<32 - 1, 255, 1<<32 - 1, 1<<32 - 1}
-	for i := range v {
-		n, ok := parseUint(f[3+i])
-		if !ok || n > limits[i] {
-			return tableFieldErrs[i]
+	for k := range v {
+		v[k], rest, ok = cutDecimal(rest, tableLimits[k])
+		if !ok {
+			return tableFieldErrs[k]
 		}
-		v[i] = n
 	}
 	*s = model.Socket{
 		Local:   local,
@@ -171,10 +157,109 @@ func parseTableRow(line []byte, s *model.Socket) string {
 	return ""
 }
 
-var tableFieldErrs = [7]string{"bad recv_q", "bad send_q", "bad timer", "bad expires_ms", "bad retrans", "bad uid", "bad inode"}
+// tableLimits are the largest values of the numeric columns.
+var tableLimits = [7]uint64{1<<32 - 1, 1<<32 - 1, 255, 1<<32 - 1, 255, 1<<32 - 1, 1<<32 - 1}
+
+// cutDecimal reads a decimal number up to max from the start of b, ended by
+// a tab or the end of b, and returns the rest after the tab.
+func cutDecimal(b []byte, max uint64) (v uint64, rest []byte, ok bool) {
+	i := 0
+	for ; i < len(b) && b[i] != '\t'; i++ {
+		c := b[i] - '0'
+		if c > 9 || i >= 10 {
+			return 0, nil, false
+		}
+		v = v*10 + uint64(c)
+	}
+	if i == 0 || v > max {
+		return 0, nil, false
+	}
+	if i < len(b) {
+		i++ // the tab
+	}
+	return v, b[i:], true
+}
+
+// cutEndpoint reads "a.b.c.d:port" or "[v6]:port" from the start of b,
+// ended by a tab, without allocating, and returns the rest after the tab.
+// IPv4, the common case, is read in one pass.
+func cutEndpoint(b []byte) (netip.AddrPort, []byte, bool) {
+	if len(b) == 0 || b[0] == '[' {
+		end := bytes.IndexByte(b, '\t')
+		if end < 0 {
+			return netip.AddrPort{}, nil, false
+		}
+		ap, ok := parseEndpoint(b[:end])
+		return ap, b[end+1:], ok
+	}
+	var q [4]byte
+	i := 0
+	for part := 0; part < 4; part++ {
+		start, v := i, uint(0)
+		for i < len(b) {
+			c := uint(b[i]) - '0'
+			if c > 9 {
+				break
+			}
+			v = v*10 + c
+			i++
+		}
+		sep := byte('.')
+		if part == 3 {
+			sep = ':'
+		}
+		if n := i - start; n == 0 || n > 3 || v > 255 || (n > 1 && b[start] == '0') || i >= len(b) || b[i] != sep {
+			return netip.AddrPort{}, nil, false
+		}
+		q[part] = byte(v)
+		i++
+	}
+	start, port := i, uint(0)
+	for i < len(b) && b[i] != '\t' {
+		c := uint(b[i]) - '0'
+		if c > 9 || i-start >= 5 {
+			return netip.AddrPort{}, nil, false
+		}
+		port = port*10 + c
+		i++
+	}
+	if i == start || port > 65535 || i >= len(b) {
+		return netip.AddrPort{}, nil, false
+	}
+	return netip.AddrPortFrom(netip.AddrFrom4(q), uint16(port)), b[i+1:], true
+}
 
 // parseEndpoint reads "a.b.c.d:port" or "[v6]:port" without allocating.
 func parseEndpoint(b []byte) (netip.AddrPort, bool) {
+	if len(b) > 0 && b[0] != '[' {
+		// IPv4, the common case, in one pass: four bytes, then the port.
+		var q [4]byte
+		i := 0
+		for part := 0; part < 4; part++ {
+			start, v := i, 0
+			for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+				v = v*10 + int(b[i]-'0')
+				i++
+				if i-start > 3 {
+					return netip.AddrPort{}, false
+				}
+			}
+			sep := byte('.')
+			if part == 3 {
+				sep = ':'
+			}
+			if i == start || v > 255 || (b[start] == '0' && i-start > 1) || i >= len(b) || b[i] != sep {
+				return netip.AddrPort{}, false
+			}
+			q[part] = byte(v)
+			i++
+		}
+		port, ok := parseUint(b[i:])
+		if !ok || port > 65535 {
+			return netip.AddrPort{}, false
+		}
+		return netip.AddrPortFrom(netip.AddrFrom4(q), uint16(port)), true
+	}
 	i := bytes.LastIndexByte(b, ':')
 	if i < 0 {
 		return netip.AddrPort{}, false
@@ -184,21 +269,18 @@ func parseEndpoint(b []byte) (netip.AddrPort, bool) {
 		return netip.AddrPort{}, false
 	}
 	host := b[:i]
-	var a netip.Addr
-	if len(host) >= 2 && host[0] == '[' && host[len(host)-1] == ']' {
-		host = host[1 : len(host)-1]
-		if len(host) == 0 || bytes.IndexByte(host, '%') >= 0 || bytes.IndexByte(host, ':') < 0 {
-			return netip.AddrPort{}, false // zones are never written; "[1.2.3.4]" is not IPv6
-		}
-		if a, ok = parseIPv6(host); !ok {
-			return netip.AddrPort{}, false
-		}
-	} else {
-		q, ok := parseIPv4(host)
-		if !ok {
-			return netip.AddrPort{}, false
-		}
-		a = netip.AddrFrom4(q)
+	if len(host) < 2 || host[len(host)-1] != ']' {
+		return netip.AddrPort{}, false
+	}
+	host = host[1 : len(host)-1]
+	if len(host) == 0 || bytes.IndexByte(host, '%') >= 0 || bytes.IndexByte(host, ':') < 0 {
+		return netip.AddrPort{}, false // zones are never written; "[1.2.3.4]" is not IPv6
+	}
+	a, ok := parseIPv6(host)
+	if !ok {
+		return netip.AddrPort{}, false
 	}
 	return netip.AddrPortFrom(a, uint16(port)), true
 }
+
+var tableFieldErrs = [7]string{"bad recv_q", "bad send_q", "bad timer", "bad expires_ms", "bad retrans", "bad uid", "bad inode"}

@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -174,4 +175,32 @@ func TestTableState(t *testing.T) {
 			t.Errorf("%q: got %v, want 0", bad, got)
 		}
 	}
+}
+
+// FuzzEndpoint checks the hand-written address parsers against
+// netip.ParseAddrPort: whatever they accept, netip reads the same way.
+func FuzzEndpoint(f *testing.F) {
+	for _, s := range []string{"10.0.0.1:80", "[::1]:443", "[::ffff:10.0.0.1]:8080", "1.2.3.4:", "01.2.3.4:1", "1.2.3.4:65536", "[1.2.3.4]:1", "255.255.255.255:65535"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsRune(s, '\t') {
+			return // a tab ends a field: the input is not one field
+		}
+		check := func(got netip.AddrPort, how string) {
+			want, err := netip.ParseAddrPort(s)
+			if err != nil || want != got {
+				t.Fatalf("%s(%q) = %v, netip says %v (%v)", how, s, got, want, err)
+			}
+		}
+		if ap, ok := parseEndpoint([]byte(s)); ok {
+			check(ap, "parseEndpoint")
+		}
+		if ap, rest, ok := cutEndpoint([]byte(s + "\tx")); ok {
+			if string(rest) != "x" {
+				t.Fatalf("cutEndpoint(%q) left %q", s, rest)
+			}
+			check(ap, "cutEndpoint")
+		}
+	})
 }
