@@ -169,6 +169,19 @@ func runCollect(ctx context.Context, opt *options, stdout, stderr io.Writer) err
 		}
 		w = out
 	}
+	if opt.notifySignals {
+		// The deadline is kept by the collector; should a bug ever leave it
+		// stuck past it, the process still ends (and leaves no file).
+		const grace = 15 * time.Second
+		wd := time.AfterFunc(opt.collect.Timeout+grace, func() {
+			fmt.Fprintf(stderr, "netsnap: still running %s after --timeout %s: giving up, no archive written\n", grace, opt.collect.Timeout)
+			if out != nil {
+				out.Abort()
+			}
+			os.Exit(exitFailed)
+		})
+		defer wd.Stop()
+	}
 	cw := &countingWriter{w: w}
 	t0 := time.Now()
 	m, err := collect.Run(ctx, opt.collect, cw)
