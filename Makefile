@@ -38,7 +38,7 @@ lint:
 unit:
 	NETSNAP_SCALE=1 $(GO) test -count=1 -p 1 ./...
 	$(GO) run ./samples/gen -check
-	bench/collector.sh --smoke
+	bench/run.sh --smoke
 
 # Each fuzz target of a parser of untrusted input, briefly: a count of inputs
 # rather than a duration, so a loaded machine cannot turn it into a deadline error.
@@ -58,9 +58,11 @@ fuzz-smoke:
 scale:
 	NETSNAP_SCALE=1 $(GO) test -count=1 -run TestMemoryFlat -v ./cmd/netsnap/
 
-# The collector against cat and ss at 10k and 100k sockets (needs root; see bench/collector.sh).
+# The benchmark harness: the collector against cat and ss at 10k-1M sockets,
+# the conntrack table, the analyzer against decompression and the seed's
+# pipeline, a fleet of 50 (needs root and ip netns; ~5 min; bench/README.md).
 bench:
-	bench/collector.sh
+	bench/run.sh
 
 clean:
 	rm -rf bin dist
