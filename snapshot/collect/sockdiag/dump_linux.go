@@ -78,35 +78,70 @@ type formatter struct {
 
 	mu  sync.Mutex
 	err error // the formatter's first error (write error, ErrLimit, malformed message)
+
+	cur  []byte // the reader's buffer being filled, and its datagrams' ends
+	ends []int
 }
 
+// fmtJob is a few datagrams of one family: b[ends[i-1]:ends[i]] each.
 type fmtJob struct {
 	b      []byte
+	ends   []int
 	family uint8
 	seq    uint32
 }
 
-const fmtBuffers = 8
+// The reader fills a buffer with up to fmtDatagrams datagrams before it
+// hands it over: fewer wake-ups of the formatter per socket.
+const (
+	fmtBuffers   = 6
+	fmtDatagrams = 4
+)
 
 func newFormatter(d *dumper) *formatter {
 	f := &formatter{d: d, jobs: make(chan fmtJob, fmtBuffers), pool: make(chan []byte, fmtBuffers), done: make(chan struct{})}
 	for range fmtBuffers {
-		f.pool <- make([]byte, recvBufSize)
+		f.pool <- make([]byte, 0, fmtDatagrams*recvBufSize)
 	}
 	go func() {
 		defer close(f.done)
 		for j := range f.jobs {
-			if f.failed() == nil {
-				if _, err := d.handle(j.b, j.family, j.seq); err != nil {
-					f.mu.Lock()
-					f.err = err
-					f.mu.Unlock()
+			start := 0
+			for _, end := range j.ends {
+				if f.failed() == nil {
+					if _, err := d.handle(j.b[start:end], j.family, j.seq); err != nil {
+						f.mu.Lock()
+						f.err = err
+						f.mu.Unlock()
+					}
 				}
+				start = end
 			}
-			f.pool <- j.b[:cap(j.b)]
+			f.pool <- j.b[:0]
 		}
 	}()
 	return f
+}
+
+// next returns the room for the next datagram, in the buffer being filled.
+func (f *formatter) next() []byte {
+	if f.cur == nil {
+		f.cur = <-f.pool
+		f.ends = nil
+	}
+	return f.cur[len(f.cur) : len(f.cur)+recvBufSize]
+}
+
+// got records a datagram of n bytes received into next()'s room and hands
+// the buffer to the formatter when it is full or flush is set (the end of
+// a family's dump, or an error).
+func (f *formatter) got(n int, family uint8, seq uint32, flush bool) {
+	f.cur = f.cur[:len(f.cur)+n]
+	f.ends = append(f.ends, len(f.cur))
+	if flush || cap(f.cur)-len(f.cur) < recvBufSize {
+		f.jobs <- fmtJob{b: f.cur, ends: f.ends, family: family, seq: seq}
+		f.cur, f.ends = nil, nil
+	}
 }
 
 func (f *formatter) failed() error {
@@ -117,6 +152,9 @@ func (f *formatter) failed() error {
 
 // wait ends the formatter and returns its error.
 func (f *formatter) wait() error {
+	if len(f.ends) > 0 { // a dump that stopped early
+		f.jobs <- fmtJob{b: f.cur, ends: f.ends, family: 0, seq: 0}
+	}
 	close(f.jobs)
 	<-f.done
 	return f.failed()
@@ -182,12 +220,9 @@ func (d *dumper) dumpFamily(ctx context.Context, family uint8, seq uint32) error
 			if err := d.async.failed(); err != nil {
 				return fmt.Errorf("sockdiag: %s: %w", name, err)
 			}
-			buf = <-d.async.pool
+			buf = d.async.next()
 		}
 		n, from, err := recvmsg(d.fd, buf)
-		if d.async != nil && (err != nil || from != 0) {
-			d.async.pool <- buf
-		}
 		if err == syscall.EINTR {
 			continue
 		}
@@ -207,7 +242,7 @@ func (d *dumper) dumpFamily(ctx context.Context, family uint8, seq uint32) error
 		var done bool
 		if d.async != nil {
 			done, err = d.scan(buf[:n], family, seq)
-			d.async.jobs <- fmtJob{buf[:n], family, seq}
+			d.async.got(n, family, seq, done || err != nil)
 		} else {
 			done, err = d.handle(buf[:n], family, seq)
 		}
