@@ -135,34 +135,7 @@ func genTable(n int, v6 bool) []byte {
 	return b.Bytes()
 }
 
-func BenchmarkTCPTable(b *testing.B) {
-	const rows = 100_000
-	for _, v6 := range []bool{false, true} {
-		name := "v4"
-		if v6 {
-			name = "v6"
-		}
-		data := genTable(rows, v6)
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			var states [13]int
-			fn := func(s *model.Socket) { states[s.State%13]++ }
-			var r bytes.Reader
-			allocs := allocCounter()
-			for b.Loop() {
-				r.Reset(data)
-				if err := TCPTable(&r, nil, fn); err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportPerRow(b, rows, allocs())
-			if states[model.TimeWait] == 0 {
-				b.Fatal("no TIME_WAIT counted")
-			}
-		})
-	}
-}
+func BenchmarkTCPTable(b *testing.B) { benchSockets(b, genTable, TCPTable) }
 
 func TestTableState(t *testing.T) {
 	for _, st := range model.TCPStates {
