@@ -192,7 +192,15 @@ func measureNetsnap(t *testing.T, bins scaleTools, established, timewait int) in
 		rows, r["wall_s"]*1000, r["cpu_s"]*1000, int64(r["maxrss_kib"]), int64(r["floor_kib"]), naive)
 
 	checkArchive(t, archive, rows)
-	checkOwners(t, archive, established)
+	checkOwners(t, archive, established, "samples/1/netsnap/tcp.txt")
+
+	// The same with /proc/net/tcp copied verbatim: the walk of fds learns
+	// what it looks for from that table instead.
+	procArchive := filepath.Join(t.TempDir(), "proc.tgz")
+	if o, err := ns.Command(ctx, bins.netsnap, "--sockets", "proc", "--samples", "1", "-q", "-o", procArchive).CombinedOutput(); err != nil {
+		t.Fatalf("netsnap --sockets proc in %s: %v\n%s", ns.Name(), err, o)
+	}
+	checkOwners(t, procArchive, established, "samples/1/proc/net/tcp")
 	return int64(r["maxrss_kib"])
 }
 
@@ -287,12 +295,12 @@ func checkArchive(t *testing.T, path string, procRows int) {
 // this shape: every listener in the socket table has its owner, and since
 // sockgen opens its listeners before its thousands of connections, the
 // walk stopped after its first pass instead of reading every fd.
-func checkOwners(t *testing.T, path string, established int) {
+func checkOwners(t *testing.T, path string, established int, table string) {
 	t.Helper()
 	s := openSnap(t, path)
-	tcp, err := fs.ReadFile(s, "samples/1/netsnap/tcp.txt")
+	tcp, err := fs.ReadFile(s, table)
 	if err != nil {
-		t.Logf("no socket table from NETLINK_SOCK_DIAG (%v): owners not checked", err)
+		t.Logf("no %s (%v): owners not checked", table, err)
 		return
 	}
 	own, err := fs.ReadFile(s, "netsnap/socket-owners.txt")
@@ -307,11 +315,16 @@ func checkOwners(t *testing.T, path string, established int) {
 	}
 	listeners := 0
 	for _, l := range strings.Split(string(tcp), "\n") {
-		f := strings.Split(l, "\t")
-		if len(f) == 10 && f[0] == "LISTEN" {
+		var state, local, inode string
+		if f := strings.Split(l, "\t"); len(f) == 10 { // netsnap's table
+			state, local, inode = f[0], f[1], f[9]
+		} else if f := strings.Fields(l); len(f) >= 10 && f[3] == "0A" { // /proc/net/tcp
+			state, local, inode = "LISTEN", f[1], f[9]
+		}
+		if state == "LISTEN" {
 			listeners++
-			if !owned[f[9]] {
-				t.Errorf("listener %s (inode %s) has no owner", f[1], f[9])
+			if !owned[inode] {
+				t.Errorf("listener %s (inode %s) has no owner", local, inode)
 			}
 		}
 	}

@@ -174,6 +174,13 @@ type collector struct {
 	owners *ownersJob
 	// copyBuf is copyTimed's buffer, reused from one file to the next.
 	copyBuf []byte
+	// tap, when set, also gets what readFile reads (sample 1's /proc/net/tcp
+	// and tcp6, for the sockets whose owners the fd walk looks for).
+	tap io.Writer
+	// procWant collects those sockets from /proc tables; procWantBad says a
+	// table could not be read whole, so the walk must read every fd.
+	procWant    map[uint32]bool
+	procWantBad bool
 }
 
 // Run captures a snapshot into w (the compressed archive) and returns its
@@ -297,7 +304,10 @@ func (c *collector) capture() error {
 			return err
 		}
 		if i == 1 {
-			c.wantOwners(nil) // no socket table dump told the walk what it needs: all of it
+			if c.procWant != nil && !c.procWantBad {
+				c.wantOwners(c.procWant) // from /proc/net/tcp and tcp6 (--sockets proc, old kernels)
+			}
+			c.wantOwners(nil) // no socket table told the walk what it needs: all of it
 			for _, s := range c.selected(false) {
 				if c.ctx.Err() != nil {
 					c.record(snapshot.SourceResult{Name: s.Name, Path: s.describe(), Status: snapshot.StatusSkipped, Error: "capture deadline reached first"})
@@ -470,6 +480,9 @@ func (c *collector) readFile(p string, max int64, mode readMode, filter func([]b
 	if filter != nil {
 		lf = &lineFilter{w: c.spool, keep: filter, dropFirst: truncated}
 		dst = lf
+	}
+	if c.tap != nil {
+		dst = io.MultiWriter(dst, c.tap)
 	}
 	n, err := c.copyTimed(dst, f, limit)
 	if lf != nil && err == nil {

@@ -321,11 +321,93 @@ func tcpTable(c *collector, s *Source, sample int) []snapshot.SourceResult {
 			note = "NETLINK_SOCK_DIAG not used: " + why
 		}
 	}
-	r := c.captureFile(s.Name, s.Paths[1], archiveName(s.Paths[1], sample), sample, c.opt.TableMaxBytes, headMode, nil)
+	r := c.captureProcTable(s.Name, s.Paths[1], sample)
 	if r.Status == snapshot.StatusOK && r.Error == "" {
 		r.Error = note
 	}
 	return append(out, r)
+}
+
+// captureProcTable copies /proc/net/tcp or tcp6 verbatim; in sample 1 it
+// also notes the listening and SYN_SENT sockets for the walk of fds.
+func (c *collector) captureProcTable(name, p string, sample int) snapshot.SourceResult {
+	var tap *procTap
+	if sample == 1 && c.owners != nil && c.root.Live() && !c.procWantBad {
+		if c.procWant == nil {
+			c.procWant = map[uint32]bool{}
+		}
+		tap = &procTap{want: c.procWant}
+		c.tap = tap
+	}
+	r := c.captureFile(name, p, archiveName(p, sample), sample, c.opt.TableMaxBytes, headMode, nil)
+	c.tap = nil
+	failed := r.Status != "" && r.Status != snapshot.StatusOK && r.Status != snapshot.StatusMissing // "" is ok until run records it
+	if tap != nil && (failed || r.Truncated || tap.over) {
+		c.procWantBad = true // an abandoned read may still be writing to the map: never read it
+	}
+	return r
+}
+
+// procTap reads the lines of /proc/net/tcp{,6} as they are copied and
+// keeps the inodes of LISTEN (0A) and SYN_SENT (02) rows.
+type procTap struct {
+	want    map[uint32]bool
+	partial []byte
+	over    bool // more than maxWanted sockets: the walk reads every fd
+}
+
+func (t *procTap) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			if len(t.partial)+len(p) <= 4096 {
+				t.partial = append(t.partial, p...)
+			}
+			break
+		}
+		line := p[:i]
+		if len(t.partial) > 0 {
+			line = append(t.partial, line...)
+		}
+		t.line(line)
+		t.partial = t.partial[:0]
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// line looks at the st (4th) and inode (10th) fields of one row.
+func (t *procTap) line(l []byte) {
+	var st, inode []byte
+	for f, i := 0, 0; f < 10; f++ {
+		for i < len(l) && l[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(l) && l[j] != ' ' {
+			j++
+		}
+		switch f {
+		case 3:
+			st = l[i:j]
+			if string(st) != "0A" && string(st) != "02" {
+				return
+			}
+		case 9:
+			inode = l[i:j]
+		}
+		i = j
+	}
+	v, err := strconv.ParseUint(string(inode), 10, 32)
+	if err != nil || v == 0 || t.over {
+		return
+	}
+	if len(t.want) >= maxWanted {
+		t.over = true
+		return
+	}
+	t.want[uint32(v)] = true
 }
 
 // dumpTCP dumps the socket table into the spool as a compressed member,
@@ -379,7 +461,7 @@ func tcp6Table(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		return []snapshot.SourceResult{{Name: s.Name, Path: s.Paths[0], Sample: sample, Status: snapshot.StatusSkipped,
 			Error: "--sockets netlink"}}
 	}
-	return table(c, s, sample)
+	return []snapshot.SourceResult{c.captureProcTable(s.Name, s.Paths[0], sample)}
 }
 
 // readHead reads the first max bytes of a small regular host file directly,

@@ -3,8 +3,10 @@ package collect
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -100,5 +102,41 @@ func TestCountFDsLive(t *testing.T) {
 	// The listing holds one descriptor of its own while it reads.
 	if got < 23 || got > len(ents) || got < len(ents)-1 {
 		t.Errorf("countFDs = %d, listing shows %d", got, len(ents))
+	}
+}
+
+// TestProcTap feeds /proc/net/tcp tables in pieces of every size and
+// compares the inodes it keeps with a plain reading of the same rows.
+func TestProcTap(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/corpus/procfs/proc/net/tcp*")
+	files = append(files, "../../testdata/hosts/proxy-modern/proc/net/tcp")
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		want := map[uint32]bool{}
+		for _, l := range strings.Split(string(b), "\n") {
+			fs := strings.Fields(l)
+			if len(fs) >= 10 && (fs[3] == "0A" || fs[3] == "02") {
+				if v, err := strconv.ParseUint(fs[9], 10, 32); err == nil && v != 0 {
+					want[uint32(v)] = true
+				}
+			}
+		}
+		for _, step := range []int{1, 7, 100, 4096, len(b) + 1} {
+			tap := &procTap{want: map[uint32]bool{}}
+			for i := 0; i < len(b); i += step {
+				tap.Write(b[i:min(i+step, len(b))])
+			}
+			if fmt.Sprint(tap.want) != fmt.Sprint(want) {
+				t.Errorf("%s in pieces of %d: %v, want %v", f, step, tap.want, want)
+			}
+		}
+		n += len(want)
+	}
+	if n == 0 {
+		t.Fatal("no listening socket in the tables read: the test proves nothing")
 	}
 }

@@ -47,11 +47,11 @@ func DumpTCP(ctx context.Context, w io.Writer, opt TCPOptions) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	d := dumper{w: bw, states: allStates, all: true, limit: opt.Limit, seen: opt.Socket}
 	d.async = newFormatter(&d)
-	n, err := d.run(ctx, TCPHeader)
+	_, err := d.run(ctx, TCPHeader)
 	if ferr := d.async.wait(); err == nil || errors.Is(ferr, ErrLimit) {
 		err = ferr
 	}
-	n = d.n // written by the formatter, read after it ended
+	n := d.n // written by the formatter, read after it ended
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
