@@ -381,7 +381,7 @@ func (l *loader) tcp(dir string) *model.TCPSample {
 	// netsnap's socket table (NETLINK_SOCK_DIAG) when the collector could
 	// dump one, else the kernel's tables verbatim.
 	if l.parseEntry(dir+tcpTableArchive, func(r io.Reader, p *parse.Problems) error {
-		return parse.TCPTable(r, p, a.add)
+		return parseTableParallel(r, p, a.add)
 	}) {
 		t := a.finish(l.isEphemeral)
 		t.FromSockDiag = true

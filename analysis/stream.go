@@ -109,7 +109,7 @@ func (ts *tableStream) run() {
 		p := &parse.Problems{File: j.name}
 		var err error
 		if j.diag {
-			err = parse.TCPTable(j.r, p, s.agg.add)
+			err = parseTableParallel(j.r, p, s.agg.add)
 		} else {
 			err = parse.TCP(j.r, p, s.agg.add)
 		}

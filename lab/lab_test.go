@@ -3,7 +3,9 @@
 package lab
 
 import (
+	"bytes"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,13 +20,15 @@ import (
 // scenarios at once would see each other's nginx.
 func TestLab(t *testing.T) {
 	bins := requireLab(t)
+	// First: the kernel log is shared by every namespace, and a scenario
+	// that overflows a queue leaves its lines there for the ones after.
+	t.Run("healthy-proxy", func(t *testing.T) { healthy(t, bins) })
 	t.Run("no-upstream-keepalive", func(t *testing.T) { noKeepalive(t, bins) })
 	t.Run("tw-bucket-overflow", func(t *testing.T) { twOverflow(t, bins) })
 	t.Run("accept-queue-overflow", func(t *testing.T) { acceptQueue(t, bins) })
 	t.Run("ephemeral-port-exhaustion", func(t *testing.T) { portExhaustion(t, bins) })
 	t.Run("conntrack-on-proxy", func(t *testing.T) { conntrackOnProxy(t, bins) })
 	t.Run("dead-upstream-servers", func(t *testing.T) { deadUpstreams(t, bins) })
-	t.Run("healthy-proxy", func(t *testing.T) { healthy(t, bins) })
 }
 
 // site is an nginx site: one upstream named app with the given servers,
@@ -370,6 +374,9 @@ func deadUpstreams(t *testing.T, bins tools) {
 // healthy: keepalive to the upstream, moderate load: nothing to report
 // above info.
 func healthy(t *testing.T, bins tools) {
+	// Kernel log lines from before this scenario (an earlier run of the lab
+	// on this machine) are in every snapshot's /dev/kmsg.
+	before, _ := exec.Command("dmesg").Output()
 	p := newPair(t)
 	be := startBackend(t, bins, p.backend, backendAddr)
 	startNginx(t, p.proxy, site{servers: []string{backendAddr}, keepalive: true}.String())
@@ -384,9 +391,14 @@ func healthy(t *testing.T, bins tools) {
 
 	r := analyze(t, bins, snap)
 	for _, f := range r.Findings {
-		if f.Severity != "info" {
-			t.Errorf("healthy proxy: %s %s: %s", f.Severity, f.ID, f.Title)
+		if f.Severity == "info" {
+			continue
 		}
+		if f.ID == "syn-flood-or-syn-backlog" && bytes.Contains(before, []byte("SYN flooding")) {
+			t.Logf("healthy proxy: %s %s: %s (from kernel log lines older than this scenario)", f.Severity, f.ID, f.Title)
+			continue
+		}
+		t.Errorf("healthy proxy: %s %s: %s", f.Severity, f.ID, f.Title)
 	}
 	// nginx closes a cached upstream connection after keepalive_requests
 	// (1000): that TIME_WAIT is all there is.
