@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -172,10 +173,22 @@ func TestThisMachineAnalysesCleanly(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
+	// The lab (go test ./lab) overflows SYN queues in namespaces of its own,
+	// and the kernel log it leaves is the whole machine's: a true finding
+	// here, not one of this host's services.
+	labLines := false
+	if k, err := exec.Command("dmesg").Output(); err == nil {
+		labLines = bytes.Contains(k, []byte("SYN flooding on port 10.255."))
+	}
 	for _, f := range doc.Findings {
-		if f.Severity != "info" {
-			t.Errorf("%s %s: %s", f.Severity, f.ID, f.Title)
+		if f.Severity == "info" {
+			continue
 		}
+		if f.ID == "syn-flood-or-syn-backlog" && labLines {
+			t.Logf("%s %s: %s (the lab's kernel log lines)", f.Severity, f.ID, f.Title)
+			continue
+		}
+		t.Errorf("%s %s: %s", f.Severity, f.ID, f.Title)
 	}
 	for _, p := range doc.Problems {
 		t.Logf("problem: %s: %s", p.File, p.Message)
