@@ -322,7 +322,7 @@ func tcpTable(c *collector, s *Source, sample int) []snapshot.SourceResult {
 		}
 	}
 	r := c.captureProcTable(s.Name, s.Paths[1], sample)
-	if r.Status == snapshot.StatusOK && r.Error == "" {
+	if (r.Status == "" || r.Status == snapshot.StatusOK) && r.Error == "" { // "" is ok until run records it
 		r.Error = note
 	}
 	return append(out, r)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/netsnap/netsnap/internal/rootfs"
 	"github.com/netsnap/netsnap/snapshot"
@@ -139,4 +141,43 @@ func TestProcTap(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no listening socket in the tables read: the test proves nothing")
 	}
+}
+
+// TestTCPFallbackNote: where the kernel lacks inet_diag, the tcp source
+// copies /proc/net/tcp and its result says why the dump was not used.
+func TestTCPFallbackNote(t *testing.T) {
+	_, m := collectTo(t, context.Background(), Options{Samples: 1, Only: []string{"tcp"}, Sockets: SocketsAuto})
+	if r := results(m, "tcp", 1); len(r) == 0 || r[0].Archive != "samples/1/netsnap/tcp.txt" {
+		t.Skipf("no NETLINK_SOCK_DIAG here: %+v", r)
+	}
+	c := &collector{root: rootfs.Root{Dir: rootfs.HostRoot}, diagWhy: "tcp_diag not loaded", tcpDiag: map[int]bool{}, m: &snapshot.Manifest{}}
+	c.opt.setDefaults()
+	c.ctx = context.Background()
+	c.arch = newPipe(mustWriter(t), t.TempDir())
+	c.spool = newSpool(t.TempDir())
+	defer c.spool.Close()
+	var tcp *Source
+	for _, s := range Sources() {
+		if s.Name == "tcp" {
+			tcp = s
+		}
+	}
+	rs := tcpTable(c, tcp, 1)
+	if len(rs) != 1 || rs[0].Path != "/proc/net/tcp" || rs[0].Error != "NETLINK_SOCK_DIAG not used: tcp_diag not loaded" {
+		t.Errorf("results %+v", rs)
+	}
+	c.opt.Sockets = SocketsNetlink
+	rs = tcpTable(c, tcp, 2)
+	if len(rs) != 1 || rs[0].Status != snapshot.StatusError {
+		t.Errorf("--sockets netlink without inet_diag: %+v, want an error", rs)
+	}
+}
+
+func mustWriter(t *testing.T) *snapshot.Writer {
+	t.Helper()
+	w, err := snapshot.NewWriter(io.Discard, snapshot.Gzip, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
