@@ -22,13 +22,14 @@ type pipe struct {
 }
 
 type entry struct {
-	batch  []entry // several small entries written in one job
-	name   string
-	sp     *spool // the bytes from off, or nil for data
-	off    int64
-	data   []byte
-	member int64 // > 0 or member set: sp holds a compressed member of this many bytes of data
-	isMem  bool
+	batch []entry // several small entries written in one job
+	name  string
+	sp    *spool // the bytes from off, or nil for data
+	off   int64
+	data  []byte
+	// member: sp holds a compressed member of size bytes of data (see memberWriter).
+	member bool
+	size   int64
 }
 
 func newPipe(w *snapshot.Writer, tempDir string) *pipe {
@@ -43,11 +44,7 @@ func (p *pipe) run() {
 	for e := range p.jobs {
 		for _, b := range e.batch {
 			if p.failed() == nil {
-				if err := p.w.AddBytes(b.name, b.data); err != nil {
-					p.mu.Lock()
-					p.err = err
-					p.mu.Unlock()
-				}
+				p.setErr(p.w.AddBytes(b.name, b.data))
 			}
 		}
 		if e.batch != nil {
@@ -55,18 +52,14 @@ func (p *pipe) run() {
 		}
 		if p.failed() == nil {
 			var err error
-			if e.isMem {
-				err = p.w.AddMember(e.name, e.member, e.sp.Section(0))
+			if e.member {
+				err = p.w.AddMember(e.name, e.size, e.sp.Section(0))
 			} else if e.sp != nil {
 				err = p.w.Add(e.name, e.sp.Len()-e.off, e.sp.Section(e.off))
 			} else {
 				err = p.w.AddBytes(e.name, e.data)
 			}
-			if err != nil {
-				p.mu.Lock()
-				p.err = err
-				p.mu.Unlock()
-			}
+			p.setErr(err)
 		}
 		if e.sp != nil {
 			e.sp.Reset()
@@ -77,6 +70,16 @@ func (p *pipe) run() {
 			}
 		}
 	}
+}
+
+// setErr records err (when not nil) as the write error.
+func (p *pipe) setErr(err error) {
+	if err == nil {
+		return
+	}
+	p.mu.Lock()
+	p.err = err
+	p.mu.Unlock()
 }
 
 // failed returns the first write error, if any.
@@ -99,7 +102,7 @@ func (p *pipe) add(name string, sp *spool, off int64) *spool {
 // spool the collector fills next.
 func (p *pipe) addMember(name string, sp *spool, size int64) *spool {
 	p.names[name] = true
-	p.jobs <- entry{name: name, sp: sp, member: size, isMem: true}
+	p.jobs <- entry{name: name, sp: sp, member: true, size: size}
 	return <-p.free
 }
 
