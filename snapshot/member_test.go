@@ -31,7 +31,7 @@ func TestAddMember(t *testing.T) {
 			}
 			data := strings.Repeat("ESTABLISHED\t10.0.0.1:80\t10.0.0.2:5000\t0\t0\t0\t0\t0\t0\t1\n", 3000) + "odd"
 			var comp1 bytes.Buffer
-			m, err := NewMember(comp, &comp1)
+			m, err := NewMember(comp, &comp1, comp == Gzip)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -94,27 +94,26 @@ type Member struct {
 }
 
 // NewMember starts a member that writes compressed bytes to dst.
-// compression must be the archive's.
-//
-// A zstd member is compressed at zstd's fastest level: on the socket table
-// (short, repetitive lines) it is both faster and smaller than the default
-// level (77 ms and 2.1 MB against 162 ms and 2.4 MB for 300,000 sockets);
-// gzip at level 4 (see below).
-func NewMember(compression string, dst io.Writer) (*Member, error) {
-	if compression == Zstd {
-		zw, err := zstd.NewWriter(dst,
+// compression must be the archive's. fast trades size for speed, for data
+// produced faster than the archive's level compresses it: zstd's fastest
+// level (on netsnap's socket table both faster and smaller than the
+// default: 77 ms and 2.1 MB against 162 ms and 2.4 MB for 300,000
+// sockets), gzip level 4 (71 ms against 111 ms at level 6, 20 % more
+// bytes). Otherwise the member is compressed like the rest of the archive.
+func NewMember(compression string, dst io.Writer, fast bool) (*Member, error) {
+	var zw streamCompressor
+	var err error
+	switch {
+	case !fast:
+		zw, err = newStreamCompressor(compression, dst)
+	case compression == Zstd:
+		zw, err = zstd.NewWriter(dst,
 			zstd.WithEncoderLevel(zstd.SpeedFastest),
 			zstd.WithEncoderConcurrency(1),
 			zstd.WithLowerEncoderMem(true))
-		if err != nil {
-			return nil, err
-		}
-		return &Member{zw: zw}, nil
+	default:
+		zw, err = gzip.NewWriterLevel(dst, 4)
 	}
-	// gzip: level 4 keeps up with the kernel on the other core (71 ms for
-	// 300,000 sockets against 111 ms at level 6) for 20 % more bytes: still
-	// half of what tar | gzip -6 makes of the same sockets in /proc/net/tcp.
-	zw, err := gzip.NewWriterLevel(dst, 4)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,13 @@
 package collect
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
@@ -339,13 +341,94 @@ func (c *collector) captureProcTable(name, p string, sample int) snapshot.Source
 		tap = &procTap{want: c.procWant}
 		c.tap = tap
 	}
-	r := c.captureFile(name, p, archiveName(p, sample), sample, c.opt.TableMaxBytes, headMode, nil)
+	var r snapshot.SourceResult
+	if c.root.Live() {
+		r = c.captureStreamed(name, p, archiveName(p, sample), sample, c.opt.TableMaxBytes)
+	} else {
+		r = c.captureFile(name, p, archiveName(p, sample), sample, c.opt.TableMaxBytes, headMode, nil)
+	}
 	c.tap = nil
 	failed := r.Status != "" && r.Status != snapshot.StatusOK && r.Status != snapshot.StatusMissing // "" is ok until run records it
 	if tap != nil && (failed || r.Truncated || tap.over) {
 		c.procWantBad = true // an abandoned read may still be writing to the map: never read it
 	}
 	return r
+}
+
+// captureStreamed copies the head (max bytes) of a large live table
+// verbatim, compressing it on another goroutine while it is read (a member
+// of its own, as the socket table dump is), instead of after. /proc/net/tcp
+// gives at most a page per read(): the copy is buffered before it is handed
+// over, 64 KiB at a time.
+func (c *collector) captureStreamed(name, p, archive string, sample int, max int64) snapshot.SourceResult {
+	t0 := time.Now()
+	r := snapshot.SourceResult{Name: name, Path: p, Sample: sample}
+	f, err := c.root.Open(p)
+	if err == nil {
+		if fi, serr := f.Stat(); serr != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			err = &fs.PathError{Op: "read", Path: p, Err: errors.New("not a regular file")}
+		}
+	}
+	if err != nil {
+		r.Status, r.Error = statusOf(err), errText(err)
+		return r
+	}
+	c.spool.Reset()
+	mw, err := newMemberWriter(c.opt.Compression, c.spool, false)
+	if err != nil {
+		f.Close()
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+		return r
+	}
+	bw := bufio.NewWriterSize(mw, memberChunk)
+	head := &headWriter{w: bw, left: max}
+	var dst io.Writer = head
+	if c.tap != nil {
+		dst = io.MultiWriter(head, c.tap)
+	}
+	n, err := c.copyTimed(dst, f, max+1)
+	if err != nil {
+		if !errors.Is(err, errTimeout) {
+			mw.Close() // an abandoned read keeps the writer; else end it
+		}
+		r.Status, r.Error = statusOf(err), errText(err)
+		return r
+	}
+	err = bw.Flush()
+	size, cerr := mw.Close()
+	if err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = c.addMember(archive, size)
+	}
+	if err != nil {
+		r.Status, r.Error = snapshot.StatusError, err.Error()
+		return r
+	}
+	r.Archive, r.Bytes, r.Truncated, r.DurationMS = archive, size, n > max, c.ms(t0)
+	return r
+}
+
+// headWriter passes on the first left bytes written to it and drops the rest.
+type headWriter struct {
+	w    io.Writer
+	left int64
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	keep := p
+	if int64(len(keep)) > h.left {
+		keep = keep[:h.left]
+	}
+	if len(keep) > 0 {
+		if _, err := h.w.Write(keep); err != nil {
+			return 0, err
+		}
+		h.left -= int64(len(keep))
+	}
+	return len(p), nil
 }
 
 // procTap reads the lines of /proc/net/tcp{,6} as they are copied and
@@ -415,7 +498,7 @@ func (t *procTap) line(l []byte) {
 // With wanted, it also returns the inodes of the listening and SYN_SENT
 // sockets (nil when there are more than the walk of fds would look for).
 func (c *collector) dumpTCP(wanted bool) (sockets int, size int64, want map[uint32]bool, err error) {
-	mw, err := newMemberWriter(c.opt.Compression, c.spool)
+	mw, err := newMemberWriter(c.opt.Compression, c.spool, true)
 	if err != nil {
 		return 0, 0, nil, err
 	}

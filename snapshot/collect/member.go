@@ -22,8 +22,8 @@ const (
 	memberChunks = 6
 )
 
-func newMemberWriter(compression string, sp *spool) (*memberWriter, error) {
-	m, err := snapshot.NewMember(compression, sp)
+func newMemberWriter(compression string, sp *spool, fast bool) (*memberWriter, error) {
+	m, err := snapshot.NewMember(compression, sp, fast)
 	if err != nil {
 		return nil, err
 	}

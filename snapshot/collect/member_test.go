@@ -15,7 +15,7 @@ import (
 func TestMemberWriter(t *testing.T) {
 	sp := newSpool(t.TempDir())
 	defer sp.Close()
-	w, err := newMemberWriter(snapshot.Gzip, sp)
+	w, err := newMemberWriter(snapshot.Gzip, sp, true)
 	if err != nil {
 		t.Fatal(err)
 	}

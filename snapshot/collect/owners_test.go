@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -180,4 +181,29 @@ func mustWriter(t *testing.T) *snapshot.Writer {
 		t.Fatal(err)
 	}
 	return w
+}
+
+// TestProcTableStreamedLive: with --sockets proc on the live host,
+// /proc/net/tcp is compressed while it is read; the stored copy starts
+// with the kernel's header, and --table-max keeps exactly its head.
+func TestProcTableStreamedLive(t *testing.T) {
+	head, err := os.ReadFile("/proc/net/tcp")
+	if err != nil || len(head) < 100 {
+		t.Skip("no /proc/net/tcp")
+	}
+	hdr := head[:bytes.IndexByte(head, '\n')+1]
+	for _, max := range []int64{0, int64(len(hdr)) + 10} {
+		s, m := collectTo(t, context.Background(), Options{Samples: 1, Only: []string{"tcp", "tcp6"}, Sockets: SocketsProc, TableMaxBytes: max})
+		got := readEntry(t, s, "samples/1/proc/net/tcp")
+		r := results(m, "tcp", 1)
+		if !bytes.HasPrefix(got, hdr) || len(r) != 1 || r[0].Bytes != int64(len(got)) {
+			t.Fatalf("max %d: stored %d bytes %q, result %+v", max, len(got), got[:min(len(got), 200)], r)
+		}
+		if max > 0 && (int64(len(got)) != max || !r[0].Truncated) {
+			t.Errorf("max %d: stored %d bytes, truncated %v", max, len(got), r[0].Truncated)
+		}
+		if max == 0 && (r[0].Truncated || bytes.Count(got, []byte{'\n'}) < 2) {
+			t.Errorf("whole table: %d bytes, truncated %v", len(got), r[0].Truncated)
+		}
+	}
 }
