@@ -229,37 +229,9 @@ func cutEndpoint(b []byte) (netip.AddrPort, []byte, bool) {
 	return netip.AddrPortFrom(netip.AddrFrom4(q), uint16(port)), b[i+1:], true
 }
 
-// parseEndpoint reads "a.b.c.d:port" or "[v6]:port" without allocating.
+// parseEndpoint reads "a.b.c.d:port" or "[v6]:port" without allocating
+// (cutEndpoint reads IPv4, the common case, in one pass of its own).
 func parseEndpoint(b []byte) (netip.AddrPort, bool) {
-	if len(b) > 0 && b[0] != '[' {
-		// IPv4, the common case, in one pass: four bytes, then the port.
-		var q [4]byte
-		i := 0
-		for part := 0; part < 4; part++ {
-			start, v := i, 0
-			for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-				v = v*10 + int(b[i]-'0')
-				i++
-				if i-start > 3 {
-					return netip.AddrPort{}, false
-				}
-			}
-			sep := byte('.')
-			if part == 3 {
-				sep = ':'
-			}
-			if i == start || v > 255 || (b[start] == '0' && i-start > 1) || i >= len(b) || b[i] != sep {
-				return netip.AddrPort{}, false
-			}
-			q[part] = byte(v)
-			i++
-		}
-		port, ok := parseUint(b[i:])
-		if !ok || port > 65535 {
-			return netip.AddrPort{}, false
-		}
-		return netip.AddrPortFrom(netip.AddrFrom4(q), uint16(port)), true
-	}
 	i := bytes.LastIndexByte(b, ':')
 	if i < 0 {
 		return netip.AddrPort{}, false
@@ -269,6 +241,10 @@ func parseEndpoint(b []byte) (netip.AddrPort, bool) {
 		return netip.AddrPort{}, false
 	}
 	host := b[:i]
+	if len(host) == 0 || host[0] != '[' {
+		q, ok := parseIPv4(host)
+		return netip.AddrPortFrom(netip.AddrFrom4(q), uint16(port)), ok
+	}
 	if len(host) < 2 || host[len(host)-1] != ']' {
 		return netip.AddrPort{}, false
 	}
