@@ -728,6 +728,9 @@ bench_analyzer() {
 			# shellcheck disable=SC2086 # $dec is a command and its flag
 			measure host "an-dec-$c" $dec "$snap"
 			measure host "an-report-$c" "$netanalyze" report "$snap" --format json
+			# The analyzer's own floor: open the archive (Go decompression,
+			# tar, the spool) and parse nothing.
+			measure host "an-inspect-$c" "$netanalyze" inspect "$snap"
 		done
 		measure host an-seed env LC_ALL=C sh -c "$seed" "$sstxt"
 	done
@@ -750,6 +753,7 @@ bench_analyzer() {
 	for c in "${compress[@]}"; do
 		snap=$tmp/keep/snap-$size.$(ext_of "$c")
 		result analyzer "$label" "$ssrows" "$(decomp_of "$c") snapshot > /dev/null" "an-dec-$c" an-seed "$(fmt_bytes "$(stat -c %s "$snap")") archive"
+		result analyzer "$label" "$ssrows" "netanalyze inspect ($c: read only, no parsing)" "an-inspect-$c" an-seed "$(ratio "$(med "an-inspect-$c" 1)" "$(med "an-dec-$c" 1)") of decompression"
 		result analyzer "$label" "$ssrows" "netanalyze report -f json ($c)" "an-report-$c" an-seed "$(ratio "$(med "an-report-$c" 1)" "$(med "an-dec-$c" 1)") of decompression"
 		local w d s mx
 		w=$(med "an-report-$c" 1)
