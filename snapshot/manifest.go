@@ -69,8 +69,38 @@ type Manifest struct {
 	Sources []SourceResult `json:"sources"`
 	// Nginx lists the nginx-family instances found.
 	Nginx []NginxInstance `json:"nginx,omitempty"`
+	// NetNS lists the network namespaces captured besides netsnap's own
+	// (--netns), each under its Dir, and those skipped.
+	NetNS []NetNS `json:"netns,omitempty"`
 	// Warnings are notes for the person reading the snapshot (e.g. "not running as root").
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// NetNS is a network namespace other than netsnap's own. Its files are
+// under Dir ("netns/INODE"), laid out like the archive's top: the sampled
+// tables in samples/N/proc/net/, its settings in proc/sys/net/.
+type NetNS struct {
+	// Inode is the namespace's inode (ls -L -i /proc/PID/ns/net).
+	Inode uint64 `json:"inode"`
+	Dir   string `json:"dir,omitempty"`
+	// Name is for people: "shop/web-5d9f7c-x2x4z" (a Kubernetes pod), "web"
+	// (a docker container), "lab-backend" (ip netns), else its processes
+	// ("nginx[812] python3[900]").
+	Name string `json:"name"`
+	// Kind says where Name comes from: "pod", "docker", "containerd",
+	// "cri-o", "podman", "netns" (ip netns add) or "processes".
+	Kind         string `json:"kind"`
+	ContainerID  string `json:"container_id,omitempty"`
+	Container    string `json:"container,omitempty"`
+	Pod          string `json:"pod,omitempty"`
+	PodNamespace string `json:"pod_namespace,omitempty"`
+	PodUID       string `json:"pod_uid,omitempty"`
+	// PIDs are the processes in the namespace when the capture began.
+	PIDs []int `json:"pids"`
+	// Comms are their distinct command names, up to 8.
+	Comms []string `json:"comms,omitempty"`
+	// Skipped says why the namespace was not captured ("" when it was).
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Options records the collector settings that shaped the snapshot.

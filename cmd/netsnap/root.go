@@ -97,6 +97,8 @@ bytes, and keeps memory flat. Analyse the result with netanalyze.
 	f.DurationVar(&opt.collect.SourceTimeout, "source-timeout", collect.DefaultSourceTimeout, "deadline for reading any one source")
 	f.StringVar(&opt.collect.Compression, "compress", snapshot.Gzip, "gzip or zstd")
 	f.StringVar(&opt.collect.Sockets, "sockets", collect.SocketsAuto, "how to read the TCP socket table: auto (NETLINK_SOCK_DIAG where inet_diag is already in the kernel, else /proc/net/tcp), netlink, or proc (verbatim /proc/net/tcp and tcp6)")
+	f.StringVar(&opt.collect.NetNS, "netns", collect.NetNSAuto, "network namespaces to capture besides netsnap's own: all, host (none), PIDs (1234,5678: their namespaces), or auto (all when root, else host)")
+	f.IntVar(&opt.collect.NetNSMax, "netns-max", collect.DefaultNetNSMax, "capture at most this many other network namespaces (the rest are listed as skipped)")
 	f.StringVar(&opt.logMax, "log-max", "16MiB", "keep at most this much of each log file (its tail)")
 	f.StringVar(&opt.tableMax, "table-max", "1GiB", "keep at most this much of each /proc table")
 	f.StringSliceVar(&opt.collect.Only, "only", nil, "capture only these sources (comma-separated names, see --list-sources)")

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/netsnap/netsnap/internal/netns"
 )
 
 // traced is one system call seen by strace.
@@ -26,7 +30,7 @@ func straceRun(t *testing.T, env []string, args ...string) []traced {
 	}
 	trace := filepath.Join(t.TempDir(), "trace")
 	full := append([]string{"-f", "-qq", "-e", "signal=none", "-e",
-		"trace=socket,execve,execveat,open,openat,openat2,creat,mkdir,mkdirat,unlink,unlinkat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,truncate,chmod,fchmodat,init_module,finit_module,delete_module",
+		"trace=socket,execve,execveat,open,openat,openat2,creat,mkdir,mkdirat,unlink,unlinkat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,truncate,chmod,fchmodat,init_module,finit_module,delete_module,setns,unshare",
 		"-o", trace, netsnapBinary(t)}, args...)
 	cmd := exec.Command(strace, full...)
 	cmd.Env = append(os.Environ(), env...)
@@ -66,7 +70,35 @@ func TestProductionManners(t *testing.T) {
 	spool := t.TempDir()
 	out := filepath.Join(outDir, "live.tgz")
 	calls := straceRun(t, []string{"TMPDIR=" + spool}, "--samples", "2", "--interval", "100ms", "-q", "-o", out)
-	sockdiag := 0
+	sockdiag, _ := checkManners(t, calls, outDir, spool)
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("no archive: %v", err)
+	}
+	t.Logf("%d calls observed, %d sock_diag sockets", len(calls), sockdiag)
+}
+
+// TestProductionMannersWithNamespaces: with another network namespace on
+// the host (a process in an ip netns), netsnap joins it only to read its
+// settings: setns with CLONE_NEWNET once, never unshare, and the rest of the
+// manners hold.
+func TestProductionMannersWithNamespaces(t *testing.T) {
+	ns := netns.New(t, "nsmanners")
+	cmd := ns.Command(context.Background(), "sleep", "30")
+	ns.Start(t, cmd)
+	outDir := t.TempDir()
+	spool := t.TempDir()
+	out := filepath.Join(outDir, "live.tgz")
+	calls := straceRun(t, []string{"TMPDIR=" + spool}, "--samples", "1", "-q", "--netns", strconv.Itoa(cmd.Process.Pid), "-o", out)
+	_, setns := checkManners(t, calls, outDir, spool)
+	if setns != 1 {
+		t.Errorf("setns called %d times for one namespace, want 1", setns)
+	}
+}
+
+// checkManners applies the production rules to the calls strace saw and
+// returns the sock_diag sockets and setns calls counted.
+func checkManners(t *testing.T, calls []traced, outDir, spool string) (sockdiag, setns int) {
+	t.Helper()
 	for _, c := range calls {
 		args := c.args
 		switch c.call {
@@ -90,6 +122,13 @@ func TestProductionManners(t *testing.T) {
 			}
 		case "init_module", "finit_module", "delete_module":
 			t.Errorf("module call %s(%s", c.call, args)
+		case "setns":
+			if !strings.Contains(args, "CLONE_NEWNET") {
+				t.Errorf("setns into something other than a network namespace: setns(%s", args)
+			}
+			setns++
+		case "unshare":
+			t.Errorf("unshare(%s", args)
 		case "open", "openat", "openat2", "creat":
 			if c.call != "creat" && !regexp.MustCompile(`O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND`).MatchString(args) {
 				continue
@@ -109,10 +148,7 @@ func TestProductionManners(t *testing.T) {
 			}
 		}
 	}
-	if _, err := os.Stat(out); err != nil {
-		t.Errorf("no archive: %v", err)
-	}
-	t.Logf("%d calls observed, %d sock_diag sockets", len(calls), sockdiag)
+	return sockdiag, setns
 }
 
 // TestRootCaptureExecutesNothing: under --root no socket is opened and nothing is executed.

@@ -65,6 +65,12 @@ type Options struct {
 	// default: NETLINK_SOCK_DIAG where the live kernel already has inet_diag,
 	// else /proc/net/tcp{,6}), SocketsNetlink or SocketsProc.
 	Sockets string
+	// NetNS says which network namespaces are captured besides netsnap's
+	// own: NetNSAuto (the default), NetNSAll, NetNSHost, or process IDs
+	// separated by commas (their namespaces); see ParseNetNS.
+	NetNS string
+	// NetNSMax bounds the namespaces captured (DefaultNetNSMax when 0).
+	NetNSMax int
 	// Version is the tool version recorded in the manifest.
 	Version string
 	// Now, when set, is the clock the manifest's times come from (the
@@ -126,6 +132,12 @@ func (o *Options) Validate() error {
 	default:
 		return fmt.Errorf("--sockets %q: want auto, netlink or proc", o.Sockets)
 	}
+	if _, err := ParseNetNS(o.NetNS); err != nil {
+		return err
+	}
+	if o.NetNSMax < 0 {
+		return fmt.Errorf("--netns-max %d: must not be negative", o.NetNSMax)
+	}
 	known := map[string]bool{}
 	for _, s := range Sources() {
 		known[s.Name] = true
@@ -181,6 +193,8 @@ type collector struct {
 	// table could not be read whole, so the walk must read every fd.
 	procWant    map[uint32]bool
 	procWantBad bool
+	// netns are the other network namespaces (netns.go).
+	netns netnsState
 }
 
 // Run captures a snapshot into w (the compressed archive) and returns its

@@ -72,6 +72,10 @@ var sourceTable = []*Source{
 		Doc: "IPv4 UDP socket table"},
 	{Name: "udp6", Sampled: true, Paths: []string{"/proc/net/udp6"}, capture: table,
 		Doc: "IPv6 UDP socket table"},
+	{Name: "netns", Sampled: true, Paths: []string{"/proc/PID/net/{" + strings.Join(netnsTables, ",") + "}"}, capture: netnsTablesSource,
+		Doc: "the same tables as each other network namespace (container, pod) sees them, through one of its processes (--netns)"},
+	{Name: "netns-sysctl", Paths: []string{"setns(/proc/PID/ns/net) /proc/sys/net/{somaxconn,ip_local_port_range,...}"}, capture: netnsSysctlSource,
+		Doc: "each other network namespace's own settings (somaxconn, port range, tw buckets...), read by a short-lived thread that joins it; live host only"},
 	// Captured once.
 	{Name: "conntrack-table", Paths: []string{"/proc/net/nf_conntrack", "/proc/net/ip_conntrack"}, capture: table,
 		Doc: "the conntrack table itself (entries by protocol and state); absent when conntrack is not loaded"},
