@@ -62,6 +62,7 @@ func evaluate(name string, h *model.Host, set *rules.Set) (*report.Report, *fact
 		Suppressed: suppressed,
 		Sections:   []report.Table{},
 		Problems:   []report.Problem{},
+		Charts:     f.Charts,
 		Facts:      factsMap(f),
 	}
 	ids := Sections
@@ -78,6 +79,9 @@ func evaluate(name string, h *model.Host, set *rules.Set) (*report.Report, *fact
 		r.Problems = append(r.Problems, report.Problem{File: p.File, Line: p.Line, Message: p.Message})
 	}
 	r.Problems = append(r.Problems, ruleProblems...)
+	if len(h.Namespaces) > 0 {
+		addNamespaces(name, r, h, set)
+	}
 	return r, f
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,16 +59,193 @@ func Load(snap *snapshot.Snapshot) (*model.Host, error) {
 	l.conntrackTable()
 	l.kernelLog()
 	l.processes()
-	for _, n := range m.Nginx {
+	// An nginx whose master runs in another network namespace (a pod, a
+	// container, an ip netns) belongs to that namespace's model.
+	inNS := map[int]bool{}
+	for _, ns := range m.NetNS {
+		if ns.Skipped == "" && ns.Dir != "" {
+			for _, pid := range ns.PIDs {
+				inNS[pid] = true
+			}
+		}
+	}
+	l.nginxIn = func(pid int) bool { return !inNS[pid] }
+	l.loadNginx()
+	for i := range m.NetNS {
+		if ns := &m.NetNS[i]; ns.Skipped == "" && ns.Dir != "" {
+			l.h.Namespaces = append(l.h.Namespaces, loadNetNS(snap, ns, l.h))
+		}
+	}
+	attributeSynFloods(l.h)
+	return l.h, nil
+}
+
+// attributeSynFloods moves "Possible SYN flooding on port ADDR:PORT" lines
+// from the host to the namespace that has that listener. The kernel log is
+// one for every namespace, but a listener is in one: a line naming
+// 10.255.0.2:9000 is about the namespace listening there. A line naming
+// only a port, or an address several namespaces (or the host) listen on,
+// stays with the host.
+func attributeSynFloods(h *model.Host) {
+	ev := h.Kernel["syn-flood"]
+	if ev == nil || len(h.Namespaces) == 0 {
+		return
+	}
+	for detail, n := range ev.Details {
+		ap, err := netip.ParseAddrPort(detail)
+		if err != nil {
+			continue
+		}
+		ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		var owner *model.Host
+		owners := 0
+		for _, m := range append([]*model.Host{h}, h.Namespaces...) {
+			if listensOn(m, ap) {
+				owner = m
+				owners++
+			}
+		}
+		if owners != 1 || owner == h {
+			continue
+		}
+		to := owner.Kernel["syn-flood"]
+		if to == nil {
+			to = &model.KernelEvents{ID: ev.ID, First: ev.First, Last: ev.Last, Details: map[string]int{}}
+			owner.Kernel["syn-flood"] = to
+		}
+		to.Count += n
+		to.Details[detail] += n
+		ev.Count -= n
+		delete(ev.Details, detail)
+	}
+	if ev.Count <= 0 {
+		delete(h.Kernel, "syn-flood")
+	}
+}
+
+// listensOn says whether m has a listener that takes connections to ap.
+func listensOn(m *model.Host, ap netip.AddrPort) bool {
+	mine := m.NetNS != nil && slices.Contains(m.NetNS.Addrs, ap.Addr())
+	for _, s := range m.Samples {
+		if s.TCP == nil {
+			continue
+		}
+		for _, l := range s.TCP.Listen {
+			la := l.Local.Addr().Unmap()
+			if l.Local.Port() == ap.Port() && (la == ap.Addr() || la.IsUnspecified() && mine) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// loadNetNS builds the model of one other network namespace from its
+// directory (netns/INODE: samples/N/proc/net/..., proc/sys/net/...), with
+// the host's identity and clock. Its problems are its own.
+func loadNetNS(snap *snapshot.Snapshot, ns *snapshot.NetNS, host *model.Host) *model.Host {
+	h := &model.Host{
+		Hostname:      host.Hostname,
+		KernelRelease: host.KernelRelease,
+		OS:            host.OS,
+		CPUs:          host.CPUs,
+		Live:          host.Live,
+		CaptureStart:  host.CaptureStart,
+		CaptureEnd:    host.CaptureEnd,
+		Partial:       host.Partial,
+		PartialReason: host.PartialReason,
+		BootID:        host.BootID,
+		Collector:     host.Collector,
+		Kernel:        map[string]*model.KernelEvents{},
+		NetNS: &model.NetNS{Inode: ns.Inode, Name: ns.Name, Kind: ns.Kind, Container: ns.Container, ContainerID: ns.ContainerID,
+			Pod: ns.Pod, PodNamespace: ns.PodNamespace, PIDs: ns.PIDs},
+	}
+	l := &loader{snap: snap, h: h, ns: ns}
+	l.collectionProblems()
+	l.sysctls()
+	for _, s := range snap.Manifest.Samples {
+		l.sample(s)
+	}
+	in := map[int]bool{}
+	for _, pid := range ns.PIDs {
+		in[pid] = true
+	}
+	for _, p := range host.Processes {
+		if in[p.PID] {
+			h.Processes = append(h.Processes, p)
+		}
+	}
+	h.Owners = host.Owners
+	l.nginxIn = func(pid int) bool { return in[pid] }
+	l.loadNginx()
+	h.HostsFile = host.HostsFile
+	h.NetNS.Addrs = nsAddrs(h)
+	return h
+}
+
+// loadNginx loads the nginx instances nginxIn selects: their configuration
+// and error logs (nothing when there are none: a namespace without nginx
+// reads no /etc/hosts either).
+func (l *loader) loadNginx() {
+	var insts []snapshot.NginxInstance
+	for _, n := range l.snap.Manifest.Nginx {
+		if l.nginxIn == nil || l.nginxIn(n.PID) {
+			insts = append(insts, n)
+		}
+	}
+	if len(insts) == 0 && l.ns != nil {
+		return
+	}
+	for _, n := range insts {
 		l.h.Nginx = append(l.h.Nginx, model.NginxInstance{PID: n.PID, Workers: n.Workers, Flavor: n.Flavor, Conf: n.Conf, Prefix: n.Prefix})
 	}
-	l.nginx()
-	return l.h, nil
+	l.hostFiles = true
+	l.nginx(insts)
+	l.hostFiles = false
+}
+
+// nsAddrs are the addresses a namespace's sockets show as their own.
+func nsAddrs(h *model.Host) []netip.Addr {
+	seen := map[netip.Addr]bool{}
+	var out []netip.Addr
+	add := func(a netip.Addr) {
+		a = a.Unmap()
+		if !a.IsValid() || a.IsUnspecified() || seen[a] {
+			return
+		}
+		seen[a] = true
+		out = append(out, a)
+	}
+	for _, s := range h.Samples {
+		if s.TCP == nil {
+			continue
+		}
+		for _, x := range s.TCP.Listen {
+			add(x.Local.Addr())
+		}
+		// An accepted connection's service is its local end.
+		for ep := range s.TCP.Incoming {
+			add(netip.AddrPort(ep).Addr())
+		}
+		for d := range s.TCP.PortUse {
+			add(d.Local)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	return out
 }
 
 type loader struct {
 	snap *snapshot.Snapshot
 	h    *model.Host
+	// ns is the namespace being loaded (nil: the host): entry names are
+	// mapped to its directory, and host-wide entries are not read.
+	ns *snapshot.NetNS
+	// hostFiles lifts that mapping while the nginx files are read: the
+	// collector read them at their paths on the host.
+	hostFiles bool
+	// nginxIn selects the nginx instances (by master PID) of this model.
+	nginxIn func(pid int) bool
 	// ephemeral range and reserved ports, from the sysctls
 	portLo, portHi int
 	reserved       []portRange
@@ -77,6 +255,10 @@ type portRange struct{ lo, hi int }
 
 // open opens an archive entry; a missing one is (nil, false) without a problem.
 func (l *loader) open(name string) (fs.File, bool) {
+	name, ok := l.entry(name)
+	if !ok {
+		return nil, false
+	}
 	f, err := l.snap.Open(name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -85,6 +267,33 @@ func (l *loader) open(name string) (fs.File, bool) {
 		return nil, false
 	}
 	return f, true
+}
+
+// entry maps the name of a host entry to where a namespace keeps its own
+// (its net tables per sample, its net settings); host-wide entries a
+// namespace shares (the clock, the kernel) are read as they are, and the
+// others do not exist for it.
+func (l *loader) entry(name string) (string, bool) {
+	if l.ns == nil || l.hostFiles {
+		return name, true
+	}
+	if rest, ok := strings.CutPrefix(name, "samples/"); ok {
+		_, file, _ := strings.Cut(rest, "/")
+		switch {
+		case strings.HasPrefix(file, "proc/net/"):
+			return l.ns.Dir + "/" + name, true
+		case file == "proc/uptime":
+			return name, true
+		}
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(name, "proc/sys/net/"):
+		return l.ns.Dir + "/" + name, true
+	case strings.HasPrefix(name, "proc/sys/"), name == "etc/os-release":
+		return name, true
+	}
+	return "", false
 }
 
 func (l *loader) problem(file string, line int, msg string) {
@@ -123,6 +332,13 @@ func (l *loader) collectionProblems() {
 		l.problem("manifest.json", 0, "partial capture: "+m.PartialReason)
 	}
 	for _, s := range m.Sources {
+		if (l.ns != nil) != (s.Name == "netns" || s.Name == "netns-sysctl") || l.ns != nil && !strings.HasPrefix(s.Archive, l.ns.Dir+"/") {
+			continue
+		}
+		if l.ns != nil && s.Status == snapshot.StatusSkipped && s.Name == "netns-sysctl" {
+			l.problem(s.Archive, 0, "the namespace's settings were not read ("+s.Error+"): rules that need them stay silent")
+			continue
+		}
 		var msg string
 		switch s.Status {
 		case snapshot.StatusOK:
@@ -149,16 +365,29 @@ func (l *loader) collectionProblems() {
 }
 
 func (l *loader) sysctls() {
-	p := &parse.Problems{File: "proc/sys"}
-	sys, err := parse.SysctlTree(l.snap, "proc/sys", p)
+	root := "proc/sys"
+	if l.ns != nil {
+		root = l.ns.Dir + "/proc/sys"
+	}
+	p := &parse.Problems{File: root}
+	sys, err := parse.SysctlTree(l.snap, root, p)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		l.problem("proc/sys", 0, err.Error())
+		l.problem(root, 0, err.Error())
 	}
 	l.problems(p)
 	if sys == nil {
 		sys = model.Sysctls{}
 	}
 	l.h.Sysctls = sys
+	if l.ns != nil {
+		// The host's settings outside net (fs, kernel) hold in every namespace.
+		host, _ := parse.SysctlTree(l.snap, "proc/sys", &parse.Problems{})
+		for k, v := range host {
+			if !strings.HasPrefix(k, "net.") {
+				sys[k] = v
+			}
+		}
+	}
 	if lo, hi, ok := sysctlRange(sys["net.ipv4.ip_local_port_range"]); ok {
 		l.portLo, l.portHi = lo, hi
 	} else {
@@ -177,6 +406,9 @@ func (l *loader) sysctls() {
 	}
 	l.h.Interfaces = uniqSorted(l.h.Interfaces)
 
+	if l.ns != nil {
+		return // the host's sysctl.conf is not the namespace's
+	}
 	// Persisted settings: sysctl.conf, sysctl.d (in the order sysctl --system applies them), rc.local.
 	var confs []string
 	for _, e := range l.snap.Entries() {
@@ -365,7 +597,7 @@ func (l *loader) tcp(dir string) *model.TCPSample {
 		prev = l.h.Samples[n-1].TCP.Listen
 	}
 	// Parsed already, while the archive was read (OpenSnapshot)?
-	if ts, ok := l.snap.Prepared.(*tableStream); ok {
+	if ts, ok := l.snap.Prepared.(*tableStream); ok && l.ns == nil {
 		for _, diag := range []bool{true, false} {
 			if s := ts.take(dir, diag, prev); s != nil {
 				for _, p := range s.problems {

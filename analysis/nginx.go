@@ -59,9 +59,9 @@ func (l *loader) hostsFile() {
 }
 
 // nginx parses every captured nginx-family configuration and error log.
-func (l *loader) nginx() {
+func (l *loader) nginx(insts []snapshot.NginxInstance) {
 	l.hostsFile()
-	for _, inst := range l.snap.Manifest.Nginx {
+	for _, inst := range insts {
 		parsed := nginxconf.Parse(snapFS{l.snap}, inst.Conf, inst.Prefix, nginxconf.Limits{})
 		cfg := &model.NginxConfig{
 			Instance:          model.NginxInstance{PID: inst.PID, Workers: inst.Workers, Flavor: inst.Flavor, Conf: inst.Conf, Prefix: inst.Prefix},
@@ -77,7 +77,7 @@ func (l *loader) nginx() {
 		b.build(parsed.Tree)
 		l.h.NginxConfigs = append(l.h.NginxConfigs, cfg)
 	}
-	l.nginxErrors()
+	l.nginxErrors(insts)
 }
 
 type nginxBuilder struct {
@@ -379,10 +379,10 @@ func (b *nginxBuilder) pass(d *nginxconf.Directive, s settings, server, location
 }
 
 // nginxErrors reads every error log the collector captured.
-func (l *loader) nginxErrors() {
+func (l *loader) nginxErrors(insts []snapshot.NginxInstance) {
 	l.h.NginxErrors = map[string]*model.NginxErrors{}
 	seen := map[string]bool{}
-	for _, inst := range l.snap.Manifest.Nginx {
+	for _, inst := range insts {
 		for _, lp := range inst.ErrorLogs {
 			name := strings.TrimPrefix(path.Clean("/"+lp), "/")
 			if seen[name] {

@@ -155,12 +155,12 @@ func (a *tcpAgg) finish(ephemeral func(uint16) bool) *model.TCPSample {
 		for i, n := range g.states {
 			counts[i] += int(n)
 		}
+		if k.incoming {
+			t.Incoming[service] = true
+		}
 		if tw := int(g.states[model.TimeWait]); tw > 0 {
 			t.TimeWaitByPeer[k.remote] += tw
 			t.TimeWaitByService[service] += tw
-			if k.incoming {
-				t.Incoming[service] = true
-			}
 		}
 		if !k.incoming {
 			n := 0

@@ -238,6 +238,7 @@ func nft(t *testing.T, ns *netns.NS, ruleset string) {
 type backend struct {
 	addr  string
 	stats string
+	pid   int
 }
 
 // startBackend starts lab/backend inside ns listening on addr, with extra flags.
@@ -254,6 +255,7 @@ func startBackend(t *testing.T, bins tools, ns *netns.NS, addr string, flags ...
 		t.Fatal(err)
 	}
 	ns.Start(t, cmd)
+	b.pid = cmd.Process.Pid
 	t.Cleanup(func() { _ = ns.Stop(cmd, 5*time.Second) })
 	ready := make(chan bool, 1)
 	go func() {
@@ -614,6 +616,23 @@ func capture(t *testing.T, bins tools, ns *netns.NS, name string) string {
 	return out
 }
 
+// captureHost runs netsnap in the lab's own (main) namespace, capturing
+// the namespaces of the given processes besides its own, as netsnap on a
+// docker host or Kubernetes node captures its containers.
+func captureHost(bins tools, out string, pids ...int) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var list []string
+	for _, p := range pids {
+		list = append(list, strconv.Itoa(p))
+	}
+	cmd := exec.CommandContext(ctx, bins.netsnap, "--samples", "3", "--interval", "1s", "--timeout", "45s", "--netns", strings.Join(list, ","), "-q", "-o", out)
+	if o, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("netsnap in the main namespace: %v\n%s", err, o)
+	}
+	return out, nil
+}
+
 // keep copies a snapshot to $NETSNAP_LAB_KEEP/<test>/ when that is set, to
 // look at it after the run (`netanalyze inspect`, `netanalyze report`).
 func keep(t *testing.T, path string) {
@@ -641,7 +660,10 @@ func keep(t *testing.T, path string) {
 func captureErr(bins tools, ns *netns.NS, out string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := ns.Command(ctx, bins.netsnap, "--samples", "3", "--interval", "1s", "--timeout", "45s", "-q", "-o", out)
+	// --netns host: the snapshot of one namespace, as a host running there
+	// would take it (as root netsnap would also capture every other
+	// namespace it sees through /proc: the other scenarios' too).
+	cmd := ns.Command(ctx, bins.netsnap, "--samples", "3", "--interval", "1s", "--timeout", "45s", "--netns", "host", "-q", "-o", out)
 	if o, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("netsnap in %s: %v\n%s", ns.Name(), err, o)
 	}
@@ -720,18 +742,30 @@ type facts struct {
 }
 
 type finding struct {
-	ID       string          `json:"id"`
-	Severity string          `json:"severity"`
-	Title    string          `json:"title"`
-	Basis    string          `json:"basis"`
-	Status   string          `json:"status"`
-	Evidence json.RawMessage `json:"evidence"`
+	ID        string          `json:"id"`
+	Severity  string          `json:"severity"`
+	Title     string          `json:"title"`
+	Basis     string          `json:"basis"`
+	Status    string          `json:"status"`
+	Evidence  json.RawMessage `json:"evidence"`
+	Namespace string          `json:"namespace"`
+	Related   []struct {
+		Namespace string `json:"namespace"`
+		ID        string `json:"id"`
+		Why       string `json:"why"`
+	} `json:"related"`
 }
 
 type report struct {
-	Findings []finding        `json:"findings"`
-	Problems []map[string]any `json:"problems"`
-	Facts    facts            `json:"facts"`
+	Findings   []finding        `json:"findings"`
+	Problems   []map[string]any `json:"problems"`
+	Facts      facts            `json:"facts"`
+	Namespaces []struct {
+		Name  string `json:"name"`
+		Kind  string `json:"kind"`
+		PIDs  []int  `json:"pids"`
+		Facts facts  `json:"facts"`
+	} `json:"namespaces"`
 }
 
 type diffReport struct {
@@ -749,7 +783,11 @@ func analyze(t *testing.T, bins tools, snap string) *report {
 	var r report
 	netanalyze(t, bins, &r, "report", snap, "-f", "json")
 	for _, f := range r.Findings {
-		t.Logf("  %-8s %-32s %s [%s]", f.Severity, f.ID, f.Title, f.Basis)
+		where := ""
+		if f.Namespace != "" {
+			where = " in " + f.Namespace
+		}
+		t.Logf("  %-8s %-32s %s [%s]%s", f.Severity, f.ID, f.Title, f.Basis, where)
 	}
 	return &r
 }

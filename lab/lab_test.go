@@ -220,8 +220,16 @@ proxy_read_timeout 2s;`}.String())
 		path, err := captureErr(bins, p.backend, filepath.Join(t.TempDir(), "backend.tgz"))
 		backendSnap <- result{path, err}
 	}()
+	// And both from the main namespace, as on a docker host (issue 9):
+	// the backend's namespace stands in for a container.
+	hostSnap := make(chan result, 1)
+	go func() {
+		path, err := captureHost(bins, filepath.Join(t.TempDir(), "host.tgz"), ngx.cmd.Process.Pid, be.pid)
+		hostSnap <- result{path, err}
+	}()
 	proxySnap := capture(t, bins, p.proxy, "proxy")
 	bs := <-backendSnap
+	hs := <-hostSnap
 	w := <-load
 	t.Logf("wrk: %d requests, %d non-2xx %s; backend accepted %d", w.requests, w.non2xx, w.errors, be.read(t).accepted)
 	if bs.err != nil {
@@ -255,6 +263,64 @@ proxy_read_timeout 2s;`}.String())
 	if rp.Facts.Listen.Overflows.Delta != 0 {
 		t.Errorf("proxy namespace ListenOverflows +%d, want 0", rp.Facts.Listen.Overflows.Delta)
 	}
+
+	// The snapshot from the main namespace: the overflow is found in the
+	// backend's namespace and tied to nginx's errors in the proxy's.
+	if hs.err != nil {
+		t.Fatal(hs.err)
+	}
+	keep(t, hs.path)
+	rh := analyze(t, bins, hs.path)
+	var overflow, upstream *finding
+	for i := range rh.Findings {
+		f := &rh.Findings[i]
+		switch {
+		case f.ID == "listen-queue-overflow" && f.Namespace == p.backend.Name():
+			overflow = f
+		case f.ID == "nginx-upstream-errors" && f.Namespace == p.proxy.Name():
+			upstream = f
+		}
+	}
+	if overflow == nil || upstream == nil {
+		t.Fatalf("from the main namespace: want listen-queue-overflow in %s and nginx-upstream-errors in %s; got:\n%s", p.backend.Name(), p.proxy.Name(), listNSFindings(rh.Findings))
+	}
+	related := func(f *finding, ns, id string) string {
+		for _, r := range f.Related {
+			if r.Namespace == ns && r.ID == id {
+				return r.Why
+			}
+		}
+		return ""
+	}
+	if why := related(overflow, p.proxy.Name(), "nginx-upstream-errors"); !strings.Contains(why, backendAddr) {
+		t.Errorf("the backend's overflow is not tied to the proxy's nginx errors through %s: related %+v", backendAddr, overflow.Related)
+	} else {
+		t.Logf("linked: %s", why)
+	}
+	if related(upstream, p.backend.Name(), "listen-queue-overflow") == "" {
+		t.Errorf("the proxy's nginx errors do not point at the backend's overflow: related %+v", upstream.Related)
+	}
+	// The kernel's "Possible SYN flooding on port 10.255.0.2:9000" is the
+	// backend namespace's: its listener, not the main namespace's.
+	for _, f := range rh.Findings {
+		if f.ID == "syn-flood-or-syn-backlog" && f.Namespace != p.backend.Name() {
+			t.Errorf("syn-flood-or-syn-backlog attributed to %q, want %s: %s", f.Namespace, p.backend.Name(), f.Title)
+		}
+	}
+	for _, n := range rh.Namespaces {
+		if n.Name == p.backend.Name() && (n.Kind != "netns" || !slices.Contains(n.PIDs, be.pid) || !n.Facts.Listen.Overflows.Rising) {
+			t.Errorf("backend namespace %s: kind %s pids %v overflows %+v", n.Name, n.Kind, n.PIDs, n.Facts.Listen.Overflows)
+		}
+	}
+}
+
+// listNSFindings lists findings with their namespaces.
+func listNSFindings(fs []finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  [%s] %s %s: %s\n", f.Namespace, f.Severity, f.ID, f.Title)
+	}
+	return b.String()
 }
 
 // portExhaustion: a 100-port ip_local_port_range on the proxy and no

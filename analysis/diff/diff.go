@@ -32,6 +32,8 @@ func Compare(a, b *analysis.Result, force bool) (*report.Diff, error) {
 		PersistedChanges: []report.SysctlChange{},
 		Sections:         []report.Table{},
 		Problems:         []report.Problem{},
+		Charts:           chartPairs(a.Report.Charts, b.Report.Charts),
+		Namespaces:       namespaces(a.Report.Namespaces, b.Report.Namespaces),
 	}
 	if ha.Hostname != hb.Hostname {
 		if !force {
@@ -76,6 +78,54 @@ func Compare(a, b *analysis.Result, force bool) (*report.Diff, error) {
 	return d, nil
 }
 
+// chartPairs pairs the charts of both reports by id, in the order of the
+// first (then those only the second has).
+// namespaces lists the namespaces of both reports by name: the second's
+// description where both have one (its PIDs are the current ones), then
+// those only the first had. Their tables and facts are left out: the
+// diff compares findings.
+func namespaces(before, after []report.Namespace) []report.Namespace {
+	var out []report.Namespace
+	seen := map[string]bool{}
+	for _, list := range [][]report.Namespace{after, before} {
+		for _, n := range list {
+			if seen[n.Name] {
+				continue
+			}
+			seen[n.Name] = true
+			n.Sections, n.Problems, n.Facts = nil, nil, nil
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func chartPairs(before, after []report.Chart) []report.ChartPair {
+	out := []report.ChartPair{}
+	index := map[string]int{}
+	for i := range before {
+		c := &before[i]
+		if _, dup := index[c.ID]; dup {
+			continue
+		}
+		index[c.ID] = len(out)
+		out = append(out, report.ChartPair{ID: c.ID, Title: c.Title, Before: c})
+	}
+	for i := range after {
+		c := &after[i]
+		j, ok := index[c.ID]
+		if !ok {
+			index[c.ID] = len(out)
+			out = append(out, report.ChartPair{ID: c.ID, Title: c.Title, After: c})
+			continue
+		}
+		if out[j].After == nil {
+			out[j].After = c
+		}
+	}
+	return out
+}
+
 func lastUptime(h *model.Host) float64 {
 	if n := len(h.Samples); n > 0 {
 		return h.Samples[n-1].Uptime
@@ -86,15 +136,19 @@ func lastUptime(h *model.Host) float64 {
 // findings merges both finding lists: new (only after), resolved (only
 // before), persisting (both, with what changed in the title).
 func findings(before, after []report.Finding) []report.Finding {
+	// A finding is the same one when its rule and its namespace are: a
+	// container or pod is matched by its name, not by the namespace's inode
+	// (a restarted container gets a new namespace).
+	key := func(f report.Finding) string { return f.Namespace + "\x00" + f.ID }
 	was := map[string]report.Finding{}
 	for _, f := range before {
-		was[f.ID] = f
+		was[key(f)] = f
 	}
 	var out []report.Finding
 	seen := map[string]bool{}
 	for _, f := range after {
-		seen[f.ID] = true
-		old, ok := was[f.ID]
+		seen[key(f)] = true
+		old, ok := was[key(f)]
 		if !ok {
 			f.Status = report.StatusNew
 			out = append(out, f)
@@ -110,14 +164,16 @@ func findings(before, after []report.Finding) []report.Finding {
 		out = append(out, f)
 	}
 	for _, f := range before {
-		if !seen[f.ID] {
+		if !seen[key(f)] {
 			f.Status = report.StatusResolved
 			out = append(out, f)
 		}
 	}
 	rank := map[string]int{report.StatusNew: 0, report.StatusPersisting: 1, report.StatusResolved: 2}
 	sort.SliceStable(out, func(i, j int) bool {
-		return cmp.Or(cmp.Compare(rank[out[i].Status], rank[out[j].Status]), cmp.Compare(out[j].Severity, out[i].Severity), cmp.Compare(out[i].ID, out[j].ID)) < 0
+		// The host's findings first, then each namespace's (by name).
+		return cmp.Or(cmp.Compare(out[i].Namespace, out[j].Namespace), cmp.Compare(rank[out[i].Status], rank[out[j].Status]),
+			cmp.Compare(out[j].Severity, out[i].Severity), cmp.Compare(out[i].ID, out[j].ID)) < 0
 	})
 	return out
 }

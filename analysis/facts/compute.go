@@ -22,7 +22,7 @@ const TimeWaitSeconds = 60
 // Compute derives every fact and evidence table from a host. labels names
 // service endpoints (an nginx upstream's servers); it may be nil.
 func Compute(h *model.Host, labels map[netip.AddrPort]string) *Facts {
-	f := &Facts{Tables: map[string]report.Table{}}
+	f := &Facts{Tables: map[string]report.Table{}, Charts: []report.Chart{}}
 	c := &computer{h: h, f: f, labels: labels}
 	c.host()
 	c.sysctl()
@@ -230,6 +230,7 @@ func (c *computer) tcp() {
 		tb.Note = "No socket table was captured."
 	}
 	c.f.Tables[tb.ID] = tb
+	c.f.Charts = append(c.f.Charts, statesChart(samples))
 }
 
 // counter reads a cumulative counter across the samples.
@@ -311,6 +312,7 @@ func (c *computer) tw() {
 		})
 		t.Services = len(list)
 		total := best.States[model.TimeWait]
+		var bars []bar
 		for i, e := range list {
 			if best.Incoming[e.ep] {
 				t.Incoming += e.n
@@ -326,7 +328,11 @@ func (c *computer) tw() {
 				}
 				svc.Rows = append(svc.Rows, []string{e.ep.String(), c.label(e.ep, best.Incoming[e.ep]), dir, strconv.Itoa(e.n), pctString(int64(e.n), int64(total))})
 			}
+			if i < chartTop {
+				bars = append(bars, bar{serviceName(e.ep.String(), c.label(e.ep, best.Incoming[e.ep])), float64(e.n)})
+			}
 		}
+		c.f.Charts = append(c.f.Charts, twChart(total, t.Limit, bars, len(list)))
 		if len(list) > 20 {
 			svc.Note = fmt.Sprintf("Top 20 of %d services, in the sample with the most TIME_WAIT (%d).", len(list), total)
 		} else {
@@ -433,6 +439,7 @@ func (c *computer) ports() {
 		return cmp.Or(cmp.Compare(b.u.n, a.u.n), a.d.Remote.Addr().Compare(b.d.Remote.Addr()), cmp.Compare(a.d.Remote.Port(), b.d.Remote.Port()), a.d.Local.Compare(b.d.Local))
 	})
 	p.Destinations = len(list)
+	var bars []bar
 	for i, e := range list {
 		if i == 0 {
 			p.Busiest, p.BusiestCount = e.d.Remote.String(), e.u.n
@@ -442,6 +449,12 @@ func (c *computer) ports() {
 		if i < 20 {
 			tb.Rows = append(tb.Rows, []string{e.d.Local.String(), e.d.Remote.String(), c.label(e.d.Remote, false), strconv.Itoa(e.u.n), pctString(int64(e.u.n), p.Size), strconv.Itoa(e.u.tw)})
 		}
+		if i < chartTop {
+			bars = append(bars, bar{serviceName(e.d.Remote.String(), c.label(e.d.Remote, false)), float64(e.u.n)})
+		}
+	}
+	if len(list) > 0 {
+		c.f.Charts = append(c.f.Charts, portsChart(p, bars))
 	}
 	tb.Note = fmt.Sprintf("Ephemeral range %d-%d: %d ports per (local address, destination).", p.Low, p.High, p.Size)
 	if len(list) > 20 {
@@ -547,7 +560,18 @@ func (c *computer) syn() {
 	s.LogPorts = []string{}
 	if ev := c.h.Kernel["syn-flood"]; ev != nil {
 		s.Log = ev.Count
-		s.LogPorts = sortedKeys(ev.Details)
+		// Details are "80" or, from newer kernels, "0.0.0.0:80": the port.
+		seen := map[string]bool{}
+		for _, d := range sortedKeys(ev.Details) {
+			if i := strings.LastIndexByte(d, ':'); i >= 0 {
+				d = d[i+1:]
+			}
+			if !seen[d] {
+				seen[d] = true
+				s.LogPorts = append(s.LogPorts, d)
+			}
+		}
+		sort.Strings(s.LogPorts)
 	}
 }
 
@@ -570,6 +594,9 @@ func (c *computer) conntrack() {
 	ct.InsertFailed = c.statCounter("insert_failed")
 	if ev := c.h.Kernel["conntrack-table-full"]; ev != nil {
 		ct.Log = ev.Count
+	}
+	if ch, ok := conntrackChart(c.h.Samples, ct.Max); ok {
+		c.f.Charts = append(c.f.Charts, ch)
 	}
 	tb := report.Table{ID: "conntrack", Title: "Connection tracking", Columns: []string{"", "value"}}
 	if !ct.Loaded && c.h.Conntrack == nil {
@@ -671,6 +698,7 @@ func (c *computer) churn() {
 		ch.ActiveOpenRate, ch.PassiveOpenRate = active.Rate, passive.Rate
 		ch.OpenRate = active.Rate + passive.Rate
 	}
+	var rates []bar
 	tb := report.Table{ID: "counters", Title: "TCP counters", Columns: []string{"counter", "since boot", "per second since boot", "during capture", "per second during capture"}}
 	for _, k := range [][2]string{
 		{"Tcp", "ActiveOpens"}, {"Tcp", "PassiveOpens"}, {"Tcp", "AttemptFails"}, {"Tcp", "EstabResets"}, {"Tcp", "OutRsts"}, {"Tcp", "RetransSegs"},
@@ -684,6 +712,7 @@ func (c *computer) churn() {
 		during, rate := "-", "-"
 		if len(c.h.Samples) > 1 && !ctr.Reset {
 			during, rate = signed(ctr.Delta), fmt.Sprintf("%.1f", ctr.Rate)
+			rates = append(rates, bar{k[0] + " " + k[1], ctr.Rate})
 		} else if ctr.Reset {
 			during, rate = "reset", "-"
 		}
@@ -693,6 +722,9 @@ func (c *computer) churn() {
 		tb.Note = "The host rebooted between samples: changes during the capture are not computed."
 	}
 	c.f.Tables[tb.ID] = tb
+	if ch, ok := countersChart(rates, c.f.Host.Duration); ok {
+		c.f.Charts = append(c.f.Charts, ch)
+	}
 }
 
 func (c *computer) synSent() {

@@ -29,6 +29,9 @@ type Facts struct {
 
 	// Tables are the evidence tables by id (not visible to expressions).
 	Tables map[string]report.Table `expr:"-" json:"-"`
+	// Charts are the numbers behind the report's figures, in order (not
+	// visible to expressions).
+	Charts []report.Chart `expr:"-" json:"-"`
 }
 
 // Counter is a cumulative kernel counter read in every sample.

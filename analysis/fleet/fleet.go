@@ -84,7 +84,32 @@ func one(path string, set *rules.Set) summary {
 	}
 	s.row.BusiestDest, s.row.BusiestPortPct = f.Ports.Busiest, f.Ports.BusiestPct
 	s.row.ListenOverflows, s.row.ListenRising = f.Listen.Overflows.Total, f.Listen.Overflows.Rising
-	s.row.Critical, s.row.Warning, s.row.Info = r.Count(report.Critical), r.Count(report.Warning), r.Count(report.Info)
+	for _, f := range r.Findings {
+		if f.Namespace != "" {
+			continue // counted on the namespace's row
+		}
+		switch f.Severity {
+		case report.Critical:
+			s.row.Critical++
+		case report.Warning:
+			s.row.Warning++
+		default:
+			s.row.Info++
+		}
+	}
+	for i, ns := range res.Host.Namespaces {
+		if i >= len(r.Namespaces) {
+			break
+		}
+		rn := r.Namespaces[i]
+		nf := facts.Compute(ns, facts.Labels(ns))
+		s.row.Namespaces = append(s.row.Namespaces, report.FleetNamespace{
+			Name: rn.Name, Kind: rn.Kind,
+			Established: nf.TCP.Established, TimeWait: nf.TCP.TimeWait, SynSent: nf.TCP.SynSent, CloseWait: nf.TCP.CloseWait,
+			ListenOverflows: nf.Listen.Overflows.Total, ListenRising: nf.Listen.Overflows.Rising,
+			Critical: rn.Critical, Warning: rn.Warning, Info: rn.Info,
+		})
+	}
 	s.findings = r.Findings
 	s.sysctls = map[string]string{}
 	for _, k := range facts.RelevantSysctls {
@@ -114,8 +139,12 @@ func compare(sums []summary) *report.Fleet {
 	byID := map[string]*report.FleetFinding{}
 	for _, s := range sums {
 		out.Hosts = append(out.Hosts, s.row)
-		name := nameOf(s)
+		host := nameOf(s)
 		for _, f := range s.findings {
+			name := host
+			if f.Namespace != "" {
+				name = host + "/" + f.Namespace
+			}
 			ff := byID[f.ID]
 			if ff == nil {
 				ff = &report.FleetFinding{ID: f.ID}

@@ -57,6 +57,31 @@ type Host struct {
 
 	// Problems are collection and parse problems, in order.
 	Problems []Problem
+
+	// NetNS is set on the model of a network namespace other than the
+	// host's: one of the host's Namespaces. Such a model has the
+	// namespace's socket tables, counters and net settings, the host's
+	// kernel and clock, and nothing host-wide (kernel log, slab, conntrack
+	// table, file handles).
+	NetNS *NetNS
+	// Namespaces are the other network namespaces captured (containers,
+	// pods), in the manifest's order.
+	Namespaces []*Host
+}
+
+// NetNS names a network namespace for people (see snapshot.NetNS).
+type NetNS struct {
+	Inode        uint64
+	Name         string
+	Kind         string // pod, docker, containerd, cri-o, podman, netns, processes
+	Container    string
+	ContainerID  string
+	Pod          string
+	PodNamespace string
+	PIDs         []int
+	// Addrs are the namespace's own addresses, as its sockets show them
+	// (the local ends of its connections and its bound listeners).
+	Addrs []netip.Addr
 }
 
 // NginxInstance is an nginx, Tengine or OpenResty installation the collector found.
@@ -130,7 +155,8 @@ type TCPSample struct {
 	// connection: the remote ip:port of an outgoing connection, the local
 	// ip:port of an incoming one (a listening port on this host).
 	TimeWaitByService map[Endpoint]int
-	// Incoming marks the services of TimeWaitByService that are local listeners.
+	// Incoming marks the services (of ByService and TimeWaitByService) that
+	// are local listeners: connections accepted here.
 	Incoming map[Endpoint]bool
 	// PortUse counts sockets whose local port is an ephemeral one, by destination.
 	PortUse map[Dest]int

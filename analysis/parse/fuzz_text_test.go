@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,8 +89,13 @@ func FuzzClassifyKernel(f *testing.F) {
 		if !ids[id] || id == "" && detail != "" {
 			t.Fatalf("ClassifyKernel(%q) = %q, %q", text, id, detail)
 		}
-		if (id == "syn-flood" || id == "ratelimit" || id == "conntrack-table-full") && strings.Trim(detail, "0123456789") != "" {
+		if (id == "ratelimit" || id == "conntrack-table-full") && strings.Trim(detail, "0123456789") != "" {
 			t.Fatalf("ClassifyKernel(%q) detail %q: want digits", text, detail)
+		}
+		if id == "syn-flood" && detail != "" && strings.Trim(detail, "0123456789") != "" {
+			if _, err := netip.ParseAddrPort(detail); err != nil {
+				t.Fatalf("ClassifyKernel(%q) detail %q: want a port or an address and port", text, detail)
+			}
 		}
 		// Console output before a message does not change it.
 		if id2, d2 := ClassifyKernel("[ 1.000000] " + text); id2 != id || d2 != detail {

@@ -1,6 +1,9 @@
 package parse
 
-import "strings"
+import (
+	"net/netip"
+	"strings"
+)
 
 // KernelMessage is a kernel log message the analyzer looks for: what
 // ClassifyKernel returns for it, what it means, and real lines it matches.
@@ -48,7 +51,7 @@ var kernelMessages = []KernelMessage{
 		ID: "syn-flood",
 		Doc: "A listener's SYN backlog is full: the kernel is sending SYN cookies or, with " +
 			"tcp_syncookies=0, dropping connection requests. Printed once per listener.",
-		Detail: "the listening port",
+		Detail: "the listening port, with its address when the kernel prints one (0.0.0.0:80)",
 		Examples: []string{
 			"Possible SYN flooding on port 80. Sending cookies.",
 			"possible SYN flooding on port 80. Dropping request.",
@@ -186,10 +189,14 @@ func matchSynFlood(text string, at int) (string, bool) {
 		rest = rest[:i]
 	}
 	rest = strings.TrimSuffix(rest, ".")
+	port := rest
 	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		rest = rest[i+1:]
+		port = rest[i+1:]
+		if _, err := netip.ParseAddrPort(rest); err != nil {
+			rest = port // not an address: keep the port alone
+		}
 	}
-	if n := leadingDigits(rest); n == 0 || n != len(rest) {
+	if n := leadingDigits(port); n == 0 || n != len(port) {
 		return "", true
 	}
 	return rest, true

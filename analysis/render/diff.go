@@ -22,6 +22,8 @@ func Diff(w io.Writer, f Format, d *report.Diff, opt Options) error {
 		return writeDiffMarkdown(w, d)
 	case JSON:
 		return writeDiffJSON(w, d)
+	case HTML:
+		return writeDiffHTML(w, d)
 	}
 	return fmt.Errorf("render: unknown format %q", f)
 }
@@ -62,7 +64,7 @@ func orDash(s string) string {
 }
 
 func writeDiffText(w io.Writer, d *report.Diff, opt Options) error {
-	t := textWriter{width: opt.width(), color: opt.Color}
+	t := textWriter{width: opt.width(), color: opt.Color, labels: nsLabels(d.Namespaces)}
 	t.line("netsnap diff for ", hostname(d.After))
 	t.line("before: ", captureFacts(d.Before), "; ", snapshotFacts(d.Before, plain))
 	t.line("after:  ", captureFacts(d.After), "; ", snapshotFacts(d.After, plain), " (", elapsed(d), ")")
@@ -81,7 +83,11 @@ func writeDiffText(w io.Writer, d *report.Diff, opt Options) error {
 	for _, f := range d.Findings {
 		tag := severityTag(f.Severity)
 		st := statusTag(f.Status)
-		t.line(indent1, st, pad(st, statusWidth), "  ", colorTag(tag, f.Severity, t.color), pad(tag, tagWidth), "  ", f.ID, pad(f.ID, idW), "  ", f.Title)
+		title := f.Title
+		if f.Namespace != "" {
+			title = "[" + labelOf(t.labels, f.Namespace) + "] " + title
+		}
+		t.line(indent1, st, pad(st, statusWidth), "  ", colorTag(tag, f.Severity, t.color), pad(tag, tagWidth), "  ", f.ID, pad(f.ID, idW), "  ", title)
 		for _, c := range f.Changes {
 			t.line(indent1, strings.Repeat(" ", statusWidth+2+tagWidth+2+idW+2), c)
 		}
@@ -123,7 +129,7 @@ func diffCounts(d *report.Diff) string {
 }
 
 func writeDiffMarkdown(w io.Writer, d *report.Diff) error {
-	var m mdWriter
+	m := mdWriter{labels: nsLabels(d.Namespaces)}
 	m.para("# netsnap diff: " + hostname(d.After))
 	m.para(fmt.Sprintf("**Before:** %s; %s.  \n**After:** %s; %s (%s).", captureFacts(d.Before), snapshotFacts(d.Before, mdCode), captureFacts(d.After), snapshotFacts(d.After, mdCode), elapsed(d)))
 	for _, n := range d.Notes {
@@ -136,6 +142,9 @@ func writeDiffMarkdown(w io.Writer, d *report.Diff) error {
 		tb := report.Table{Columns: []string{"Status", "Severity", "Rule", "Finding"}}
 		for _, f := range d.Findings {
 			title := f.Title
+			if f.Namespace != "" {
+				title = "[" + labelOf(m.labels, f.Namespace) + "] " + title
+			}
 			for _, c := range f.Changes {
 				title += " (" + c + ")"
 			}
@@ -180,6 +189,11 @@ func writeDiffJSON(w io.Writer, d *report.Diff) error {
 	c.PersistedChanges = nonNil(d.PersistedChanges)
 	c.Sections = normalizedTables(d.Sections, false)
 	c.Problems = nonNil(d.Problems)
+	c.Charts = nonNil(d.Charts)
+	for i := range c.Namespaces {
+		n := &c.Namespaces[i]
+		n.Sections, n.Problems = nonNil(n.Sections), nonNil(n.Problems)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -43,6 +43,8 @@ func Fleet(w io.Writer, f Format, fl *report.Fleet, opt Options) error {
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		return enc.Encode(&c)
+	case HTML:
+		return writeFleetHTML(w, fl)
 	}
 	return fmt.Errorf("render: unknown format %q", f)
 }
@@ -50,12 +52,16 @@ func Fleet(w io.Writer, f Format, fl *report.Fleet, opt Options) error {
 func fleetSummary(fl *report.Fleet) string {
 	bad, crit, warn := 0, 0, 0
 	for _, h := range fl.Hosts {
+		c, w := h.Critical, h.Warning
+		for _, n := range h.Namespaces {
+			c, w = c+n.Critical, w+n.Warning
+		}
 		switch {
 		case h.Error != "":
 			bad++
-		case h.Critical > 0:
+		case c > 0:
 			crit++
-		case h.Warning > 0:
+		case w > 0:
 			warn++
 		}
 	}
@@ -73,7 +79,11 @@ func pctOrDash(p float64) string {
 	return fmt.Sprintf("%.1f%%", p)
 }
 
-// fleetTables are the fleet's three tables: hosts, findings, outliers.
+// fleetNSPrefix marks a namespace's row under its host's.
+const fleetNSPrefix = "└ "
+
+// fleetTables are the fleet's three tables: hosts (each host's namespaces
+// in rows under it), findings, outliers.
 func fleetTables(fl *report.Fleet) []report.Table {
 	hosts := report.Table{ID: "fleet_hosts", Title: "Hosts", Columns: []string{"host", "kernel", "captured", "ESTAB", "TIME_WAIT", "of tw limit", "SYN_SENT", "CLOSE_WAIT", "conntrack", "busiest destination", "ListenOverflows", "crit", "warn", "info"}}
 	for _, h := range fl.Hosts {
@@ -98,6 +108,14 @@ func fleetTables(fl *report.Fleet) []report.Table {
 			name += " (partial)"
 		}
 		hosts.Rows = append(hosts.Rows, []string{name, h.Kernel, h.CaptureStart.UTC().Format("2006-01-02 15:04"), strconv.Itoa(h.Established), strconv.Itoa(h.TimeWait), tw, strconv.Itoa(h.SynSent), strconv.Itoa(h.CloseWait), pctOrDash(h.ConntrackPct), busiest, lo, strconv.Itoa(h.Critical), strconv.Itoa(h.Warning), strconv.Itoa(h.Info)})
+		// The host's other network namespaces, as rows under it.
+		for _, n := range h.Namespaces {
+			lo := strconv.FormatInt(n.ListenOverflows, 10)
+			if n.ListenRising {
+				lo += " (rising)"
+			}
+			hosts.Rows = append(hosts.Rows, []string{fleetNSPrefix + nsLabel(n.Kind, n.Name), "", "", strconv.Itoa(n.Established), strconv.Itoa(n.TimeWait), "-", strconv.Itoa(n.SynSent), strconv.Itoa(n.CloseWait), "-", "-", lo, strconv.Itoa(n.Critical), strconv.Itoa(n.Warning), strconv.Itoa(n.Info)})
+		}
 	}
 	findings := report.Table{ID: "fleet_findings", Title: "Findings across the fleet", Columns: []string{"rule", "severity", "hosts", "on"}}
 	for _, f := range fl.Findings {

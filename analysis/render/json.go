@@ -9,7 +9,7 @@ import (
 )
 
 // writeJSON renders r as the JSON contract of DESIGN.md: one object, indented
-// by two spaces, whose findings, suppressed, sections and problems (and every
+// by two spaces, whose findings, suppressed, sections, problems, charts (and every
 // finding's evidence values, every table's columns and rows) are arrays,
 // never null. Severity is written as its name. Characters such as < and &
 // are written as they are, not as \u003c escapes.
@@ -27,6 +27,7 @@ func normalized(r *report.Report) *report.Report {
 	c.Findings = nonNil(r.Findings)
 	c.Suppressed = nonNil(r.Suppressed)
 	c.Problems = nonNil(r.Problems)
+	c.Charts = nonNil(r.Charts)
 	c.Sections = normalizedTables(r.Sections, false)
 	for i := range c.Findings {
 		e := &c.Findings[i].Evidence

@@ -44,12 +44,124 @@ func colorTag(tag string, s report.Severity, color bool) string {
 	return c + tag + "\x1b[0m"
 }
 
-// bySeverity returns a copy of fs, most severe first; findings of the same
-// severity keep the analyzer's order.
+// bySeverity returns a copy of fs grouped by namespace (the host's first,
+// then each namespace in the order of its first finding), most severe first
+// in each group; findings of the same severity keep the analyzer's order.
 func bySeverity(fs []report.Finding) []report.Finding {
 	out := slices.Clone(fs)
-	slices.SortStableFunc(out, func(a, b report.Finding) int { return int(b.Severity) - int(a.Severity) })
+	group := map[string]int{"": 0}
+	for _, f := range fs {
+		if _, ok := group[f.Namespace]; !ok {
+			group[f.Namespace] = len(group)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b report.Finding) int {
+		if d := group[a.Namespace] - group[b.Namespace]; d != 0 {
+			return d
+		}
+		return int(b.Severity) - int(a.Severity)
+	})
 	return out
+}
+
+// nsLabels maps each namespace of a report to what it is in words
+// ("container api", "pod shop/web-5d9f7c-x2x4z"); "" is the host.
+func nsLabels(nss []report.Namespace) map[string]string {
+	m := map[string]string{"": "the host"}
+	for _, n := range nss {
+		m[n.Name] = nsLabel(n.Kind, n.Name)
+	}
+	return m
+}
+
+// labelOf is the label of namespace name in m, or "namespace NAME" when m
+// does not know it (a diff names namespaces by name only).
+func labelOf(m map[string]string, name string) string {
+	if l, ok := m[name]; ok {
+		return l
+	}
+	return "namespace " + name
+}
+
+// nsLabel is analysis.NamespaceLabel (render does not import analysis).
+func nsLabel(kind, name string) string {
+	switch kind {
+	case "pod":
+		return "pod " + name
+	case "docker", "containerd", "cri-o", "podman":
+		return "container " + name
+	case "netns":
+		return "netns " + name
+	}
+	return "the netns of " + name
+}
+
+// quietNamespaces tabulates the namespaces without findings, one row each
+// (a host may have hundreds of pods): what they are and what they listen on.
+func quietNamespaces(nss []report.Namespace) report.Table {
+	t := report.Table{ID: "quiet_namespaces", Title: "Network namespaces without findings",
+		Columns: []string{"namespace", "kind", "netns", "pids", "addresses", "TCP sockets", "listening on"}}
+	for _, n := range nss {
+		if n.Critical+n.Warning+n.Info > 0 {
+			continue
+		}
+		var ps []string
+		for i, p := range n.PIDs {
+			if i == 4 {
+				ps = append(ps, fmt.Sprintf("+%d", len(n.PIDs)-4))
+				break
+			}
+			ps = append(ps, strconv.Itoa(p))
+		}
+		ls := n.Listeners
+		more := ""
+		if len(ls) > 4 {
+			ls, more = ls[:4], fmt.Sprintf(" +%d", len(n.Listeners)-4)
+		}
+		t.Rows = append(t.Rows, []string{n.Name, n.Kind, strconv.FormatUint(n.Inode, 10), strings.Join(ps, " "),
+			strings.Join(n.Addresses, " "), strconv.Itoa(n.TCPSockets), strings.Join(ls, " ") + more})
+	}
+	return t
+}
+
+// nsFacts says what a namespace is: its kind, inode, processes and addresses.
+func nsFacts(n report.Namespace) string {
+	parts := []string{"netns " + strconv.FormatUint(n.Inode, 10)}
+	if n.Kind != "" && n.Kind != "processes" && n.Kind != "netns" {
+		parts = append([]string{n.Kind}, parts...)
+	}
+	if n.ContainerID != "" {
+		id := n.ContainerID
+		if len(id) > 12 {
+			id = id[:12]
+		}
+		parts = append(parts, "container id "+id)
+	}
+	if len(n.PIDs) > 0 {
+		var ps []string
+		for i, p := range n.PIDs {
+			if i == 8 {
+				ps = append(ps, fmt.Sprintf("+%d", len(n.PIDs)-8))
+				break
+			}
+			ps = append(ps, strconv.Itoa(p))
+		}
+		parts = append(parts, "pids "+strings.Join(ps, " "))
+	}
+	if len(n.Addresses) > 0 {
+		parts = append(parts, "addresses "+strings.Join(n.Addresses, " "))
+	}
+	counts := fmt.Sprintf("%d critical, %d warning, %d info", n.Critical, n.Warning, n.Info)
+	if n.Critical+n.Warning+n.Info == 0 {
+		counts = "no findings"
+	}
+	return strings.Join(parts, "; ") + " — " + counts
+}
+
+// relatedText says where a related finding is and what ties it: "listen-queue-overflow
+// in container api (Accept queues ...): the host connects to ...".
+func relatedText(x report.Related, labels map[string]string) string {
+	return x.ID + " in " + labelOf(labels, x.Namespace) + " (" + x.Title + "): " + x.Why
 }
 
 // countSummary says how many findings there are of each severity:

@@ -14,10 +14,33 @@ import (
 func writeMarkdown(w io.Writer, r *report.Report) error {
 	var m mdWriter
 	m.header(r.Host)
+	m.labels = nsLabels(r.Namespaces)
 	m.conclusions(r)
 	for _, s := range r.Sections {
 		m.para("## " + sectionTitle(s))
 		m.table(s)
+	}
+	if q := quietNamespaces(r.Namespaces); len(q.Rows) > 0 {
+		m.para("## " + q.Title)
+		m.table(q)
+	}
+	for _, n := range r.Namespaces {
+		if n.Critical+n.Warning+n.Info == 0 {
+			continue
+		}
+		m.para("## Network namespace: " + nsLabel(n.Kind, n.Name))
+		m.para(capitalize(nsFacts(n)) + ".")
+		for _, s := range n.Sections {
+			m.para("### " + sectionTitle(s))
+			m.table(s)
+		}
+		if len(n.Problems) > 0 {
+			var b strings.Builder
+			for _, p := range n.Problems {
+				b.WriteString("- " + problemText(p) + "\n")
+			}
+			m.para(b.String())
+		}
 	}
 	m.findings(r.Findings)
 	m.suppressed(r.Suppressed)
@@ -29,7 +52,8 @@ func writeMarkdown(w io.Writer, r *report.Report) error {
 // mdWriter accumulates the markdown report, one block (paragraph, table,
 // list) at a time, blocks separated by a blank line.
 type mdWriter struct {
-	b strings.Builder
+	b      strings.Builder
+	labels map[string]string // namespace name -> "container api"
 }
 
 // para writes a block and the blank line after it.
@@ -70,7 +94,11 @@ func (m *mdWriter) conclusions(r *report.Report) {
 		m.para(capitalize(countSummary(r)) + ".")
 		tb := report.Table{Columns: []string{"Severity", "Rule", "Finding"}}
 		for _, f := range bySeverity(r.Findings) {
-			tb.Rows = append(tb.Rows, []string{mdTag(f.Severity), mdCode(f.ID), f.Title})
+			title := f.Title
+			if f.Namespace != "" {
+				title = "[" + labelOf(m.labels, f.Namespace) + "] " + title
+			}
+			tb.Rows = append(tb.Rows, []string{mdTag(f.Severity), mdCode(f.ID), title})
 		}
 		m.para(markdownTable(newGrid(tb)))
 	}
@@ -132,6 +160,16 @@ func (m *mdWriter) finding(f report.Finding) {
 		head += " [" + f.Status + "]"
 	}
 	m.para(head)
+	if f.Namespace != "" || len(f.Related) > 0 {
+		var b strings.Builder
+		if f.Namespace != "" {
+			b.WriteString("- in " + labelOf(m.labels, f.Namespace) + "\n")
+		}
+		for _, x := range f.Related {
+			b.WriteString("- related: " + relatedText(x, m.labels) + "\n")
+		}
+		m.para(b.String())
+	}
 	if len(f.Changes) > 0 {
 		var b strings.Builder
 		for _, c := range f.Changes {

@@ -1,5 +1,6 @@
 // Package render turns a report.Report into what people and tools read: text
-// for the terminal, markdown for tickets and JSON for automation.
+// for the terminal, markdown for tickets, JSON for automation and a
+// self-contained HTML page with charts.
 //
 // Every renderer writes to an io.Writer, is deterministic (the same report
 // gives the same bytes: no wall-clock time, no map order) and does not panic
@@ -24,13 +25,14 @@ const (
 	Text     Format = "text"
 	Markdown Format = "markdown"
 	JSON     Format = "json"
+	HTML     Format = "html"
 )
 
 // Formats returns the formats in the order help text lists them.
-func Formats() []Format { return []Format{Text, Markdown, JSON} }
+func Formats() []Format { return []Format{Text, Markdown, JSON, HTML} }
 
-// ParseFormat reads a format name: "text", "markdown" (or "md") or "json",
-// in any case.
+// ParseFormat reads a format name: "text", "markdown" (or "md"), "json" or
+// "html", in any case.
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "text":
@@ -39,11 +41,13 @@ func ParseFormat(s string) (Format, error) {
 		return Markdown, nil
 	case "json":
 		return JSON, nil
+	case "html":
+		return HTML, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want text, markdown or json)", s)
+	return "", fmt.Errorf("unknown format %q (want text, markdown, json or html)", s)
 }
 
-// Options tune the human formats; JSON ignores them.
+// Options tune the text format; the others ignore them.
 type Options struct {
 	// Color adds ANSI colour to the severity tags of the text format.
 	Color bool
@@ -82,6 +86,8 @@ func Report(w io.Writer, f Format, r *report.Report, opt Options) error {
 		return writeMarkdown(w, r)
 	case JSON:
 		return writeJSON(w, r)
+	case HTML:
+		return writeHTML(w, r)
 	}
-	return fmt.Errorf("render: unknown format %q (want text, markdown or json)", string(f))
+	return fmt.Errorf("render: unknown format %q (want text, markdown, json or html)", string(f))
 }

@@ -84,7 +84,7 @@ func TestJSONArraysNeverNull(t *testing.T) {
 	if err := json.Unmarshal(out, &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"findings", "suppressed", "sections", "problems"} {
+	for _, key := range []string{"findings", "suppressed", "sections", "problems", "charts"} {
 		if _, ok := m[key].([]any); !ok {
 			t.Errorf("JSON %q = %v, want an array", key, m[key])
 		}
@@ -113,7 +113,8 @@ func TestEmptyReport(t *testing.T) {
 			want := map[Format][]string{
 				Text:     {"netsnap report for unknown host", "No problems found: every rule passed.", "DATA PROBLEMS\n  none"},
 				Markdown: {"# netsnap report: unknown host", "No problems found: every rule passed.", "## Data problems\n\nNone."},
-				JSON:     {`"findings": []`, `"suppressed": []`, `"sections": []`, `"problems": []`},
+				JSON:     {`"findings": []`, `"suppressed": []`, `"sections": []`, `"problems": []`, `"charts": []`},
+				HTML:     {"netsnap report: <span class=\"host\">unknown host</span>", "No problems found: every rule passed.", "No chart:", "<h2>Data problems</h2>\n<p class=\"none\">None.</p>"},
 			}[f]
 			for _, w := range want {
 				if !strings.Contains(out, w) {
@@ -248,7 +249,9 @@ func TestParseFormat(t *testing.T) {
 		{" JSON ", JSON, false},
 		{"Md", Markdown, false},
 		{"", "", true},
-		{"html", "", true},
+		{"html", HTML, false},
+		{" HTML", HTML, false},
+		{"htm", "", true},
 		{"txt", "", true},
 	}
 	for _, tt := range tests {
@@ -256,7 +259,7 @@ func TestParseFormat(t *testing.T) {
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("ParseFormat(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.err)
 		}
-		if err != nil && !strings.Contains(err.Error(), "text, markdown or json") {
+		if err != nil && !strings.Contains(err.Error(), "text, markdown, json or html") {
 			t.Errorf("ParseFormat(%q) error %q does not list the formats", tt.in, err)
 		}
 	}

@@ -20,10 +20,12 @@ const (
 func writeText(w io.Writer, r *report.Report, opt Options) error {
 	t := textWriter{width: opt.width(), color: opt.Color}
 	t.header(r.Host)
+	t.labels = nsLabels(r.Namespaces)
 	t.conclusions(r)
 	for _, s := range r.Sections {
 		t.section(s)
 	}
+	t.namespaces(r.Namespaces)
 	t.findings(r.Findings)
 	t.suppressed(r.Suppressed)
 	t.problems(r.Problems)
@@ -33,9 +35,10 @@ func writeText(w io.Writer, r *report.Report, opt Options) error {
 
 // textWriter accumulates the text report.
 type textWriter struct {
-	b     strings.Builder
-	width int
-	color bool
+	b      strings.Builder
+	width  int
+	color  bool
+	labels map[string]string // namespace name -> "container api"
 }
 
 // line writes parts as one line, without trailing blanks.
@@ -93,7 +96,11 @@ func (t *textWriter) conclusions(r *report.Report) {
 		// One line per finding, never wrapped, so that each can be grepped.
 		for _, f := range bySeverity(r.Findings) {
 			tag := severityTag(f.Severity)
-			t.line(indent1, colorTag(tag, f.Severity, t.color), pad(tag, tagWidth), "  ", f.ID, pad(f.ID, idW), "  ", f.Title)
+			title := f.Title
+			if f.Namespace != "" {
+				title = "[" + labelOf(t.labels, f.Namespace) + "] " + title
+			}
+			t.line(indent1, colorTag(tag, f.Severity, t.color), pad(tag, tagWidth), "  ", f.ID, pad(f.ID, idW), "  ", title)
 		}
 	}
 	if len(r.Suppressed) > 0 {
@@ -146,6 +153,12 @@ func (t *textWriter) finding(f report.Finding) {
 	}
 	t.line()
 	t.line(head)
+	if f.Namespace != "" {
+		t.line(indent1, "in ", labelOf(t.labels, f.Namespace))
+	}
+	for _, x := range f.Related {
+		t.wrapped(indent1+"related: ", indent1+"         ", relatedText(x, t.labels))
+	}
 	for _, c := range f.Changes {
 		t.wrapped(indent1+"changed: ", indent1+"         ", c)
 	}
@@ -181,6 +194,29 @@ func (t *textWriter) finding(f report.Finding) {
 			t.line(indent1, "See: ", ref)
 		} else {
 			t.line(indent1, "     ", ref)
+		}
+	}
+}
+
+// namespaces writes, for each other network namespace, what it is and its tables.
+func (t *textWriter) namespaces(nss []report.Namespace) {
+	if q := quietNamespaces(nss); len(q.Rows) > 0 {
+		t.heading(q.Title)
+		t.table(q, indent1)
+	}
+	for _, n := range nss {
+		if n.Critical+n.Warning+n.Info == 0 {
+			continue
+		}
+		t.heading("network namespace: " + nsLabel(n.Kind, n.Name))
+		t.wrapped(indent1, indent1, nsFacts(n))
+		for _, s := range n.Sections {
+			t.line()
+			t.line(indent1, sectionTitle(s))
+			t.table(s, indent1)
+		}
+		for _, p := range n.Problems {
+			t.wrapped(indent1+"problem: ", indent1+"         ", problemText(p))
 		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package report is the analyzer's output model: the findings of one
 // snapshot (or of a diff, or a fleet), the host facts shown beside them and
-// the data problems met on the way. Renderers turn it into text, markdown or
-// JSON; nothing here formats for a terminal.
+// the data problems met on the way. Renderers turn it into text, markdown,
+// JSON or HTML; nothing here formats for a terminal.
 package report
 
 import (
@@ -76,7 +76,42 @@ type Report struct {
 	Sections []Table `json:"sections"`
 	// Problems are what could not be collected or parsed.
 	Problems []Problem `json:"problems"`
+	// Charts are the numbers behind the HTML format's figures, in order.
+	Charts []Chart `json:"charts"`
 	// Facts are the named facts the rules were evaluated against (JSON output only).
+	Facts map[string]any `json:"facts,omitempty"`
+	// Namespaces are the host's other network namespaces that were
+	// captured (containers, pods), in the snapshot's order, with their own
+	// tables and problems. Their findings are in Findings, after the
+	// host's, with Namespace set to the namespace's Name.
+	Namespaces []Namespace `json:"namespaces,omitempty"`
+}
+
+// Namespace is one network namespace of the host other than its own: what
+// it is for people, and the tables and problems of its report.
+type Namespace struct {
+	// Name is unique within the report: "shop/web-5d9f7c-x2x4z" (a pod),
+	// "api" (a container), "lab-backend" (ip netns), "sleep[8100]".
+	Name         string   `json:"name"`
+	Kind         string   `json:"kind"`
+	Inode        uint64   `json:"inode"`
+	Container    string   `json:"container,omitempty"`
+	ContainerID  string   `json:"container_id,omitempty"`
+	Pod          string   `json:"pod,omitempty"`
+	PodNamespace string   `json:"pod_namespace,omitempty"`
+	PIDs         []int    `json:"pids"`
+	Addresses    []string `json:"addresses"`
+	// TCPSockets counts its TCP sockets in the largest sample; Listeners
+	// are its listening addresses.
+	TCPSockets int      `json:"tcp_sockets"`
+	Listeners  []string `json:"listeners"`
+	// Counts of its findings by severity.
+	Critical int       `json:"critical"`
+	Warning  int       `json:"warning"`
+	Info     int       `json:"info"`
+	Sections []Table   `json:"sections"`
+	Problems []Problem `json:"problems"`
+	// Facts are the facts its rules were evaluated against (JSON output only).
 	Facts map[string]any `json:"facts,omitempty"`
 }
 
@@ -117,6 +152,23 @@ type Finding struct {
 	Status string `json:"status,omitempty"`
 	// Changes describes, in a diff, how a persisting finding's numbers moved.
 	Changes []string `json:"changes,omitempty"`
+	// Namespace is the Name of the network namespace (Report.Namespaces)
+	// the finding is about; "" for the host's own.
+	Namespace string `json:"namespace,omitempty"`
+	// Related are findings elsewhere on the host (another namespace, or the
+	// host's own) that the same traffic ties to this one.
+	Related []Related `json:"related,omitempty"`
+}
+
+// Related points from a finding to one in another namespace of the same host.
+type Related struct {
+	// Namespace is the other finding's namespace ("" the host's own).
+	Namespace string `json:"namespace,omitempty"`
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	// Why says what ties them: "nginx on the host proxies to
+	// 172.17.0.2:8080, which container api listens on".
+	Why string `json:"why"`
 }
 
 // Evidence is what a finding rests on: named values and tables.
@@ -132,6 +184,52 @@ type Value struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 	Raw   any    `json:"raw,omitempty"`
+}
+
+// ChartKind says how a chart is drawn.
+type ChartKind string
+
+// Chart kinds.
+const (
+	// Stacked draws one column per category with the series stacked in it
+	// (TCP sockets by state, one column per sample).
+	Stacked ChartKind = "stacked"
+	// Bars draws one horizontal bar per category for the first series
+	// (TIME_WAIT by service, ports by destination, counter rates).
+	Bars ChartKind = "bars"
+)
+
+// Chart is a figure's data: numbers, not formatted strings, so that a
+// renderer draws it without re-parsing a table.
+type Chart struct {
+	// ID is stable: "tcp_states", "time_wait_by_service",
+	// "ports_by_destination", "conntrack", "counter_rates".
+	ID    string    `json:"id"`
+	Title string    `json:"title"`
+	Kind  ChartKind `json:"kind"`
+	// Unit names what the values count ("sockets", "ports", "per second").
+	Unit string `json:"unit,omitempty"`
+	// Categories label the columns or bars, in order.
+	Categories []string `json:"categories"`
+	// Series hold one value per category each.
+	Series []Series `json:"series"`
+	// Limits are reference lines on the value axis (tcp_max_tw_buckets,
+	// the ephemeral range, nf_conntrack_max).
+	Limits []Limit `json:"limits,omitempty"`
+	// Note is a sentence printed under the chart (a cut, a caveat).
+	Note string `json:"note,omitempty"`
+}
+
+// Series is one named run of values, one per category of its chart.
+type Series struct {
+	Name   string    `json:"name"`
+	Values []float64 `json:"values"`
+}
+
+// Limit is a reference line: a value the chart's values are measured against.
+type Limit struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
 }
 
 // Table is a titled table; every row has len(Columns) cells.
@@ -200,6 +298,21 @@ type Diff struct {
 	// Sections are side-by-side tables.
 	Sections []Table   `json:"sections"`
 	Problems []Problem `json:"problems"`
+	// Charts pair each chart of the first snapshot's report with the same
+	// chart of the second's, for figures drawn side by side.
+	Charts []ChartPair `json:"charts"`
+	// Namespaces are the network namespaces either snapshot has (the second's
+	// description when both do), matched by name; findings name them.
+	Namespaces []Namespace `json:"namespaces,omitempty"`
+}
+
+// ChartPair is one chart before and after; a side is nil when that
+// snapshot has no such chart (conntrack not loaded, a single sample).
+type ChartPair struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Before *Chart `json:"before,omitempty"`
+	After  *Chart `json:"after,omitempty"`
 }
 
 // SysctlChange is one setting that differs ("" when absent on that side).
@@ -249,12 +362,33 @@ type FleetHost struct {
 	// ListenOverflows is TcpExt ListenOverflows since boot; ListenRising says it rose during the capture.
 	ListenOverflows int64 `json:"listen_overflows"`
 	ListenRising    bool  `json:"listen_rising,omitempty"`
-	Critical        int   `json:"critical"`
-	Warning         int   `json:"warning"`
-	Info            int   `json:"info"`
+	// Critical, Warning and Info count the host's own findings; its
+	// namespaces' are on their rows.
+	Critical int `json:"critical"`
+	Warning  int `json:"warning"`
+	Info     int `json:"info"`
+	// Namespaces are rows under the host: its other network namespaces
+	// (containers, pods) that were captured.
+	Namespaces []FleetNamespace `json:"namespaces,omitempty"`
 }
 
-// FleetFinding is one rule and the hosts it fired on.
+// FleetNamespace is one network namespace of a fleet host.
+type FleetNamespace struct {
+	Name            string `json:"name"`
+	Kind            string `json:"kind"`
+	Established     int    `json:"established"`
+	TimeWait        int    `json:"time_wait"`
+	SynSent         int    `json:"syn_sent"`
+	CloseWait       int    `json:"close_wait"`
+	ListenOverflows int64  `json:"listen_overflows"`
+	ListenRising    bool   `json:"listen_rising,omitempty"`
+	Critical        int    `json:"critical"`
+	Warning         int    `json:"warning"`
+	Info            int    `json:"info"`
+}
+
+// FleetFinding is one rule and the hosts it fired on. A finding in one of
+// a host's namespaces names it "HOST/NAMESPACE".
 type FleetFinding struct {
 	ID       string   `json:"id"`
 	Severity Severity `json:"severity"`

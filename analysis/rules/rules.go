@@ -32,6 +32,7 @@ type fileRule struct {
 	Aliases      []string       `toml:"aliases"`
 	Disabled     *bool          `toml:"disabled"`
 	Severity     *string        `toml:"severity"`
+	Summary      *string        `toml:"summary"`
 	CriticalWhen *string        `toml:"critical_when"`
 	WarningWhen  *string        `toml:"warning_when"`
 	InfoWhen     *string        `toml:"info_when"`
@@ -80,6 +81,12 @@ type Rule struct {
 	Fix    string
 	Refs   []string
 	Tables []string
+	// Summary says in one line when the rule fires, with its parameters'
+	// values filled in (the rule catalogue: netanalyze rules -f markdown).
+	Summary string
+	// CriticalWhen, WarningWhen and InfoWhen are the expressions that change
+	// the severity ("" when absent).
+	CriticalWhen, WarningWhen, InfoWhen string
 
 	when, critical, warning, info, rising, cumulative, subjects, lines *vm.Program
 	title                                                              template
@@ -319,6 +326,10 @@ func compile(r *fileRule, source string) (*Rule, error) {
 		return nil, fail("title", errors.New("missing"))
 	}
 	out.When, out.Title, out.Why, out.Fix, out.Refs = *r.When, *r.Title, deref(r.Why), deref(r.Fix), deref(r.Refs)
+	out.CriticalWhen, out.WarningWhen, out.InfoWhen = deref(r.CriticalWhen), deref(r.WarningWhen), deref(r.InfoWhen)
+	if out.Summary, err = summary(deref(r.Summary), out.Params); err != nil {
+		return nil, fail("summary", err)
+	}
 	sample := env(&facts.Facts{}, out.Params)
 	boolExpr := func(field string, src *string) (*vm.Program, error) {
 		if src == nil || strings.TrimSpace(*src) == "" {
@@ -384,6 +395,20 @@ func compile(r *fileRule, source string) (*Rule, error) {
 		out.values = append(out.values, valueTemplate{name: v[0], tmpl: t})
 	}
 	return out, nil
+}
+
+// summary renders a rule's summary, whose placeholders may read the
+// parameters and the helpers but no fact: it describes the rule, not a host.
+func summary(src string, params map[string]any) (string, error) {
+	e := map[string]any{"params": params}
+	for name, fn := range helpers {
+		e[name] = fn
+	}
+	t, err := parseTemplate(src, e)
+	if err != nil {
+		return "", err
+	}
+	return t.render(e)
 }
 
 func deref[T any](p *T) T {

@@ -59,11 +59,27 @@ func runDiff(stdout io.Writer, before, after string, o *diffOptions) error {
 	if err != nil {
 		return err
 	}
-	a, err := analyzeFile(before, set)
+	rd, err := o.redaction()
 	if err != nil {
 		return err
 	}
-	b, err := analyzeFile(after, set)
+	defer rd.cleanup()
+	beforePath, err := o.redactPath(rd, before)
+	if err != nil {
+		return err
+	}
+	afterPath, err := o.redactPath(rd, after)
+	if err != nil {
+		return err
+	}
+	if err := rd.save(); err != nil {
+		return err
+	}
+	a, err := analyzeFile(beforePath, set)
+	if err != nil {
+		return err
+	}
+	b, err := analyzeFile(afterPath, set)
 	if err != nil {
 		return err
 	}

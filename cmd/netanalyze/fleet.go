@@ -118,6 +118,14 @@ func runFleet(stdout, stderr io.Writer, args []string, o *fleetOptions) error {
 	if err != nil {
 		return failure{exitUsage, err}
 	}
+	rd, err := o.redaction()
+	if err != nil {
+		return err
+	}
+	defer rd.cleanup()
+	if paths, err = rd.fleet(paths); err != nil {
+		return err
+	}
 	var progress func(done, total int)
 	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
 		progress = func(done, total int) {

@@ -25,15 +25,19 @@ type reportOptions struct {
 	rulesFile []string
 	failOn    string
 	color     string
+	redact    bool   // --redact: analyse a redacted copy (redact.go)
+	redactMap string // --map FILE with --redact
 }
 
 func addReportFlags(cmd *cobra.Command, o *reportOptions) {
 	f := cmd.Flags()
-	f.StringVarP(&o.format, "format", "f", "", "text, markdown or json (default: text on a terminal, else text too; json for automation)")
+	f.StringVarP(&o.format, "format", "f", "", "text, markdown, json or html (default: text; markdown for tickets, json for automation, html for a page with charts)")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to FILE (written whole, then renamed) instead of stdout")
 	f.StringArrayVar(&o.rulesFile, "rules", nil, "merge this rules file over the defaults (repeatable)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with status 3 when a finding of this severity or worse is reported (warning or critical)")
 	f.StringVar(&o.color, "color", "auto", "colour severity tags in text: auto, always or never")
+	f.BoolVar(&o.redact, "redact", false, "replace every address and host name by a pseudonym before analysing (see netanalyze redact)")
+	f.StringVar(&o.redactMap, "map", "", "with --redact: keep the key and the pairs in FILE, one map for all snapshots (mode 0600; it un-redacts)")
 }
 
 func newReportCmd(stdout io.Writer) *cobra.Command {
@@ -99,6 +103,17 @@ func runReport(stdout io.Writer, path string, o *reportOptions) error {
 	}
 	set, err := loadRules(o.rulesFile)
 	if err != nil {
+		return err
+	}
+	rd, err := o.redaction()
+	if err != nil {
+		return err
+	}
+	defer rd.cleanup()
+	if path, err = o.redactPath(rd, path); err != nil {
+		return err
+	}
+	if err := rd.save(); err != nil {
 		return err
 	}
 	snap, err := analysis.OpenSnapshot(path, snapshot.ReadOptions{})

@@ -41,9 +41,13 @@ func goldenSnapshot(t *testing.T, host string) string {
 
 // TestReportGolden renders the fixture hosts in every format.
 func TestReportGolden(t *testing.T) {
-	for _, host := range []string{"proxy-modern", "centos6-ipconntrack", "healthy-proxy"} {
+	for _, host := range []string{"proxy-modern", "centos6-ipconntrack", "healthy-proxy", "docker-host"} {
 		snap := goldenSnapshot(t, host)
-		for _, format := range []string{"text", "markdown", "json"} {
+		formats := []string{"text", "markdown", "json"}
+		if host == "docker-host" {
+			formats = append(formats, "html") // namespaces on the page; the samples have the rest
+		}
+		for _, format := range formats {
 			t.Run(host+"/"+format, func(t *testing.T) {
 				var out, errOut bytes.Buffer
 				if code := run([]string{"report", snap, "--format", format, "--color", "never"}, &out, &errOut); code != exitOK {

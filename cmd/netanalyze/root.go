@@ -16,8 +16,6 @@ const (
 	exitFindings = 3 // --fail-on: a finding at or above the severity was reported
 )
 
-var version = "dev"
-
 // failure is an error that carries its exit code.
 type failure struct {
 	code int
@@ -55,8 +53,8 @@ each with its numbers, then the evidence tables and what to do.
   netanalyze report host.tgz -f json       # for automation (--fail-on warning)
   netanalyze before.tgz after.tgz          # = netanalyze diff before.tgz after.tgz
   netanalyze fleet snapshots/              # many hosts side by side
+  netanalyze redact host.tgz ticket.tgz    # addresses and names pseudonymised (--redact on report/diff/fleet)
   netanalyze rules --facts                 # what rules can be written against`,
-		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
@@ -72,11 +70,13 @@ each with its numbers, then the evidence tables and what to do.
 			return fmt.Errorf("want one snapshot (report) or two (diff), got %d arguments", len(args))
 		},
 	}
+	setVersion(cmd)
+	addGendocs(cmd)
 	addReportFlags(cmd, &o)
 	cmd.Flags().BoolVar(&force, "force", false, "with two snapshots: compare snapshots of different hosts")
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	cmd.AddCommand(newReportCmd(stdout), newDiffCmd(stdout), newFleetCmd(stdout, stderr), newRulesCmd(stdout), newInspectCmd(stdout))
+	cmd.AddCommand(newReportCmd(stdout), newDiffCmd(stdout), newFleetCmd(stdout, stderr), newRulesCmd(stdout), newInspectCmd(stdout), newRedactCmd(stdout, stderr))
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	return cmd
 }

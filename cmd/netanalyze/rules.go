@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netsnap/netsnap/analysis/facts"
+	"github.com/netsnap/netsnap/internal/rulesdoc"
 )
 
 type rulesOptions struct {
@@ -30,18 +32,25 @@ func newRulesCmd(stdout io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.rulesFile, "rules", nil, "merge this rules file over the defaults (repeatable); a broken rule is reported with its file and id")
 	f.BoolVar(&o.facts, "facts", false, "list the facts (name, type, meaning) instead of the rules")
-	f.StringVarP(&o.format, "format", "f", "text", "text or json")
+	f.StringVarP(&o.format, "format", "f", "text", "text, markdown (the rule catalogue of README.md) or json")
 	return cmd
 }
 
 func runRules(w io.Writer, o *rulesOptions) error {
-	if o.format != "text" && o.format != "json" {
-		return failure{exitUsage, fmt.Errorf("--format %q: want text or json", o.format)}
+	if o.format != "text" && o.format != "markdown" && o.format != "json" {
+		return failure{exitUsage, fmt.Errorf("--format %q: want text, markdown or json", o.format)}
 	}
 	if o.facts {
 		docs := facts.Docs()
-		if o.format == "json" {
+		switch o.format {
+		case "json":
 			return writeJSON(w, docs)
+		case "markdown":
+			fmt.Fprintln(w, "| fact | type | meaning |\n|---|---|---|")
+			for _, d := range docs {
+				fmt.Fprintf(w, "| `%s` | `%s` | %s |\n", d.Name, d.Type, strings.ReplaceAll(d.Doc, "|", `\|`))
+			}
+			return nil
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "FACT\tTYPE\tMEANING")
@@ -54,9 +63,13 @@ func runRules(w io.Writer, o *rulesOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.format == "markdown" {
+		return rulesdoc.Markdown(w, set)
+	}
 	type row struct {
 		ID       string         `json:"id"`
 		Severity string         `json:"severity"`
+		Summary  string         `json:"summary,omitempty"`
 		Enabled  bool           `json:"enabled"`
 		Source   string         `json:"source"`
 		When     string         `json:"when"`
@@ -65,7 +78,7 @@ func runRules(w io.Writer, o *rulesOptions) error {
 	}
 	var rows []row
 	for _, r := range set.Rules {
-		rows = append(rows, row{r.ID, r.Severity.String(), !r.Disabled, r.Source, r.When, r.Params, r.Aliases})
+		rows = append(rows, row{r.ID, r.Severity.String(), r.Summary, !r.Disabled, r.Source, r.When, r.Params, r.Aliases})
 	}
 	if o.format == "json" {
 		return writeJSON(w, map[string]any{"rules": rows, "suppress": set.Suppress})

@@ -27,9 +27,6 @@ const (
 	exitUsage  = 2 // bad flags
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // options holds the flags of one invocation.
 type options struct {
 	output        string
@@ -81,11 +78,12 @@ bytes, and keeps memory flat. Analyse the result with netanalyze.
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCollect(cmd.Context(), opt, stdout, stderr)
 		},
 	}
+	setVersion(cmd)
+	addGendocs(cmd)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	f := cmd.Flags()
@@ -123,7 +121,7 @@ func runCollect(ctx context.Context, opt *options, stdout, stderr io.Writer) err
 	if err := opt.collect.Validate(); err != nil {
 		return err
 	}
-	opt.collect.Version = version
+	opt.collect.Version = buildInfo().Version
 	if opt.output == "-" && opt.stdoutIsTerm() {
 		return errors.New("refusing to write a binary archive to a terminal: redirect stdout or use -o FILE")
 	}

@@ -4,8 +4,8 @@
 // For each sample host it writes a fixture tree laid out like / in a
 // temporary directory, runs the real collector on it (as `netsnap --root`
 // does) with a fake clock, so that two runs give the same bytes, and
-// renders the real analyzer's report of the snapshot as text, markdown and
-// JSON:
+// renders the real analyzer's report of the snapshot as text, markdown,
+// JSON and HTML:
 //
 //	go run ./samples/gen           # rewrite samples/*.tgz and samples/*.report.*
 //	go run ./samples/gen -check    # exit 1 if they are not what it would write
@@ -102,7 +102,7 @@ func run(dir string, check bool, log io.Writer) ([]string, error) {
 }
 
 // build makes one sample: the snapshot NAME.tgz and its reports
-// NAME.report.{txt,md,json}, by file name.
+// NAME.report.{txt,md,json,html}, by file name.
 func build(h *host, tmp string) (map[string][]byte, error) {
 	work := filepath.Join(tmp, h.name)
 	if err := os.MkdirAll(work, 0o755); err != nil {
@@ -180,7 +180,7 @@ func reports(path string) (map[string][]byte, error) {
 		return nil, err
 	}
 	out := map[string][]byte{}
-	for ext, f := range map[string]render.Format{"txt": render.Text, "md": render.Markdown, "json": render.JSON} {
+	for ext, f := range map[string]render.Format{"txt": render.Text, "md": render.Markdown, "json": render.JSON, "html": render.HTML} {
 		var b bytes.Buffer
 		if err := render.Report(&b, f, r, render.Options{}); err != nil {
 			return nil, err

@@ -1,0 +1,34 @@
+package diff
+
+import (
+	"testing"
+
+	"github.com/netsnap/netsnap/analysis/report"
+)
+
+// TestChartPairs pairs charts by id in the first report's order, keeps a
+// chart only one report has, and points at the reports' own charts.
+func TestChartPairs(t *testing.T) {
+	before := []report.Chart{{ID: "tcp_states", Title: "states"}, {ID: "conntrack", Title: "conntrack"}, {ID: "counter_rates", Title: "rates"}}
+	after := []report.Chart{{ID: "tcp_states", Title: "states"}, {ID: "counter_rates", Title: "rates"}, {ID: "ports", Title: "ports"}}
+	got := chartPairs(before, after)
+	want := []struct {
+		id            string
+		before, after bool
+	}{{"tcp_states", true, true}, {"conntrack", true, false}, {"counter_rates", true, true}, {"ports", false, true}}
+	if len(got) != len(want) {
+		t.Fatalf("chartPairs gave %d pairs, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		p := got[i]
+		if p.ID != w.id || (p.Before != nil) != w.before || (p.After != nil) != w.after {
+			t.Errorf("pair %d = {%s before:%v after:%v}, want {%s %v %v}", i, p.ID, p.Before != nil, p.After != nil, w.id, w.before, w.after)
+		}
+		if p.Before != nil && p.Before.ID != p.ID || p.After != nil && p.After.ID != p.ID {
+			t.Errorf("pair %s holds charts %+v and %+v", p.ID, p.Before, p.After)
+		}
+	}
+	if ps := chartPairs(nil, nil); ps == nil || len(ps) != 0 {
+		t.Errorf("chartPairs(nil, nil) = %#v, want an empty list (a JSON array)", ps)
+	}
+}
