@@ -48,8 +48,30 @@ func (d *driver) manifest(m *snapshot.Manifest) *snapshot.Manifest {
 	}
 	if m.NetNS != nil {
 		out.NetNS = make([]snapshot.NetNS, len(m.NetNS))
+		name := func(s string) string {
+			if s == "" {
+				return ""
+			}
+			return d.r.name(s)
+		}
 		for i, n := range m.NetNS {
-			n.Dir, n.Name, n.Container, n.Pod, n.PodNamespace, n.Skipped = t(n.Dir), t(n.Name), t(n.Container), t(n.Pod), t(n.PodNamespace), t(n.Skipped)
+			// Containers, pods and their Kubernetes namespaces are names
+			// like host names: each gets a pseudonym (the same in every
+			// snapshot redacted with one map, so diff still matches them),
+			// and the namespace's name is made again from them.
+			n.Dir, n.Container, n.Pod, n.PodNamespace, n.Skipped = t(n.Dir), name(n.Container), name(n.Pod), name(n.PodNamespace), t(n.Skipped)
+			switch {
+			case n.Pod != "" && n.PodNamespace != "":
+				n.Name = n.PodNamespace + "/" + n.Pod
+			case n.Pod != "":
+				n.Name = n.Pod
+			case n.Container != "":
+				n.Name = n.Container
+			case n.Kind == "netns":
+				n.Name = name(n.Name)
+			default:
+				n.Name = t(n.Name)
+			}
 			n.PIDs = append([]int(nil), n.PIDs...)
 			n.Comms = mapStrings(n.Comms, t)
 			out.NetNS[i] = n

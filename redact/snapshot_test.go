@@ -207,6 +207,16 @@ func findIdentifiers(t *testing.T, files map[string][]byte, man *snapshot.Manife
 			}
 		}
 	}
+	for _, n := range man.NetNS {
+		for _, s := range []string{n.Container, n.Pod, n.PodNamespace} {
+			if s != "" {
+				addName(s)
+			}
+		}
+		if n.Kind == "netns" {
+			addName(n.Name)
+		}
+	}
 	for _, inst := range man.Nginx {
 		for _, l := range inst.ErrorLogs {
 			for _, m := range reLogField.FindAllStringSubmatch(string(files[strings.TrimPrefix(l, "/")]), -1) {
@@ -709,5 +719,40 @@ func TestRenamedEntries(t *testing.T) {
 	}
 	if a, b := run(t, out), run(t, red); len(a.Host.NginxErrorLogs) != 1 || len(b.Host.NginxErrorLogs) != 1 || len(a.Report.Findings) != len(b.Report.Findings) {
 		t.Errorf("error logs read: %v, redacted %v; findings %d, %d", a.Host.NginxErrorLogs, b.Host.NginxErrorLogs, len(a.Report.Findings), len(b.Report.Findings))
+	}
+}
+
+// Containers and pods are named by people too: a redacted snapshot of
+// docker-host names them by pseudonyms, and its report still finds the
+// api container's overflow and ties it to the host's nginx errors.
+func TestNamespaceNamesRedacted(t *testing.T) {
+	in := fixtureSnapshot(t, "docker-host")
+	red := redactFile(t, in, NewMapKey(testKey))
+	orig, got := run(t, in), run(t, red)
+	if len(got.Report.Namespaces) != len(orig.Report.Namespaces) || len(orig.Report.Namespaces) != 4 {
+		t.Fatalf("namespaces: %d redacted, %d original", len(got.Report.Namespaces), len(orig.Report.Namespaces))
+	}
+	originals := []string{"api", "coredns-7db6d8ff4d-x2x4z", "kube-system", "web-5d9f7c6b8-q7k2m", "shop"}
+	for i, n := range got.Report.Namespaces {
+		o := orig.Report.Namespaces[i]
+		for _, s := range []string{n.Name, n.Container, n.Pod, n.PodNamespace} {
+			for _, w := range originals {
+				if s == w || strings.Contains(s, w+"/") || strings.HasSuffix(s, "/"+w) {
+					t.Errorf("namespace %q keeps %q (%+v)", n.Name, w, n)
+				}
+			}
+		}
+		if n.Kind != o.Kind || n.Inode != o.Inode || (o.Pod != "") != (n.Pod != "") {
+			t.Errorf("namespace %d: %+v, original %+v", i, n, o)
+		}
+	}
+	var linked bool
+	for _, f := range got.Report.Findings {
+		if f.ID == "listen-queue-overflow" && f.Namespace == got.Report.Namespaces[0].Name && len(f.Related) > 0 {
+			linked = true
+		}
+	}
+	if !linked {
+		t.Errorf("the redacted report lost the container's overflow or its link: %+v", got.Report.Findings)
 	}
 }

@@ -86,6 +86,11 @@ const fleetNSPrefix = "└ "
 // in rows under it), findings, outliers.
 func fleetTables(fl *report.Fleet) []report.Table {
 	hosts := report.Table{ID: "fleet_hosts", Title: "Hosts", Columns: []string{"host", "kernel", "captured", "ESTAB", "TIME_WAIT", "of tw limit", "SYN_SENT", "CLOSE_WAIT", "conntrack", "busiest destination", "ListenOverflows", "crit", "warn", "info"}}
+	// Two snapshots of one host are told apart by their file names, as in the findings table.
+	seen := map[string]int{}
+	for _, h := range fl.Hosts {
+		seen[h.Hostname]++
+	}
 	for _, h := range fl.Hosts {
 		if h.Error != "" {
 			hosts.Rows = append(hosts.Rows, []string{h.Snapshot, "error: " + h.Error, "", "", "", "", "", "", "", "", "", "", "", ""})
@@ -104,6 +109,9 @@ func fleetTables(fl *report.Fleet) []report.Table {
 			lo += " (rising)"
 		}
 		name := h.Hostname
+		if seen[name] > 1 {
+			name += " (" + h.Snapshot + ")"
+		}
 		if h.Partial {
 			name += " (partial)"
 		}
