@@ -160,10 +160,27 @@ func TestNamespaceFindingsAreLinked(t *testing.T) {
 	if len(r.Namespaces) != 4 || r.Namespaces[0].Name != "api" || r.Namespaces[0].Warning != 1 || r.Namespaces[0].Addresses[0] != "172.17.0.2" {
 		t.Errorf("namespaces = %+v", r.Namespaces)
 	}
-	// The pods and the bare namespace have nothing wrong: no finding.
-	for _, f := range r.Findings {
-		if f.Namespace != "" && f.Namespace != "api" {
+	// The web pod's own nginx (its files read through /proc/PID/root) also
+	// times out on the api container: its errors are the pod's, tied to the
+	// same overflow.
+	const web = "shop/web-5d9f7c6b8-q7k2m"
+	var podErrors *report.Finding
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		switch {
+		case f.Namespace == web && f.ID == "nginx-upstream-errors":
+			podErrors = f
+		case f.Namespace != "" && f.Namespace != "api" && f.Namespace != web:
 			t.Errorf("finding %s in %s", f.ID, f.Namespace)
 		}
+	}
+	if podErrors == nil || !strings.Contains(podErrors.Title, "5 timed out") || rel(podErrors, "api", "listen-queue-overflow") == nil {
+		t.Errorf("the pod's nginx errors: %+v", podErrors)
+	}
+	if x := rel(lqo, web, "nginx-upstream-errors"); x == nil || !strings.Contains(x.Why, "pod "+web) {
+		t.Errorf("the overflow is not tied to the pod's nginx: %+v", lqo.Related)
+	}
+	if nue != nil && strings.Contains(nue.Title, "timed out (110)") && strings.Contains(nue.Title, "6 timed out") {
+		t.Errorf("the host's nginx errors count the pod's log: %s", nue.Title)
 	}
 }

@@ -18,17 +18,30 @@ import (
 )
 
 // snapFS lets the nginx configuration parser read the configuration files the
-// collector stored at their original paths.
-type snapFS struct{ s *snapshot.Snapshot }
+// collector stored at their original paths, below root for an nginx in a
+// container ("/proc/PID/root"; see snapshot.NginxInstance.Root).
+type snapFS struct {
+	s    *snapshot.Snapshot
+	root string
+}
+
+// entry is the archive name of a path nginx sees.
+func (f snapFS) entry(name string) string {
+	return strings.TrimPrefix(path.Clean(f.root+"/"+path.Clean("/"+name)), "/")
+}
 
 func (f snapFS) ReadFile(name string) ([]byte, error) {
-	return f.s.ReadFile(strings.TrimPrefix(path.Clean("/"+name), "/"))
+	return f.s.ReadFile(f.entry(name))
 }
 
 func (f snapFS) Glob(pattern string) ([]string, error) {
-	m, err := fs.Glob(f.s, strings.TrimPrefix(path.Clean("/"+pattern), "/"))
+	m, err := fs.Glob(f.s, f.entry(pattern))
+	strip := strings.TrimPrefix(path.Clean(f.root+"/"), "/")
 	for i := range m {
-		m[i] = "/" + m[i]
+		if f.root != "" {
+			m[i] = strings.TrimPrefix(m[i], strip)
+		}
+		m[i] = "/" + strings.TrimPrefix(m[i], "/")
 	}
 	return m, err
 }
@@ -62,7 +75,7 @@ func (l *loader) hostsFile() {
 func (l *loader) nginx(insts []snapshot.NginxInstance) {
 	l.hostsFile()
 	for _, inst := range insts {
-		parsed := nginxconf.Parse(snapFS{l.snap}, inst.Conf, inst.Prefix, nginxconf.Limits{})
+		parsed := nginxconf.Parse(snapFS{l.snap, inst.Root}, inst.Conf, inst.Prefix, nginxconf.Limits{})
 		cfg := &model.NginxConfig{
 			Instance:          model.NginxInstance{PID: inst.PID, Workers: inst.Workers, Flavor: inst.Flavor, Conf: inst.Conf, Prefix: inst.Prefix},
 			Files:             parsed.Files,
@@ -384,7 +397,7 @@ func (l *loader) nginxErrors(insts []snapshot.NginxInstance) {
 	seen := map[string]bool{}
 	for _, inst := range insts {
 		for _, lp := range inst.ErrorLogs {
-			name := strings.TrimPrefix(path.Clean("/"+lp), "/")
+			name := snapFS{l.snap, inst.Root}.entry(lp)
 			if seen[name] {
 				continue
 			}

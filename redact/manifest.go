@@ -109,11 +109,11 @@ func (d *driver) delta(m *snapshot.Manifest, s snapshot.SourceResult) int64 {
 	var sum int64
 	if s.Name == "nginx" {
 		for _, n := range m.Nginx {
-			if archivePath(n.Conf) != s.Archive {
+			if archivePath(n.Root+"/"+n.Conf) != s.Archive {
 				continue
 			}
 			for _, f := range n.ConfigFiles {
-				sum += diff(archivePath(f))
+				sum += diff(archivePath(n.Root + "/" + f))
 			}
 		}
 		return sum

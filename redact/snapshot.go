@@ -168,14 +168,15 @@ type kinds struct {
 func kindsOf(m *snapshot.Manifest) kinds {
 	k := kinds{conf: map[string]bool{}, logs: map[string]bool{}}
 	for _, n := range m.Nginx {
+		// An nginx in a container has its files stored under its Root.
 		for _, f := range n.ConfigFiles {
-			k.conf[archivePath(f)] = true
+			k.conf[archivePath(n.Root+"/"+f)] = true
 		}
 		if n.Conf != "" {
-			k.conf[archivePath(n.Conf)] = true
+			k.conf[archivePath(n.Root+"/"+n.Conf)] = true
 		}
 		for _, f := range n.ErrorLogs {
-			k.logs[archivePath(f)] = true
+			k.logs[archivePath(n.Root+"/"+f)] = true
 		}
 	}
 	return k

@@ -219,7 +219,7 @@ func findIdentifiers(t *testing.T, files map[string][]byte, man *snapshot.Manife
 	}
 	for _, inst := range man.Nginx {
 		for _, l := range inst.ErrorLogs {
-			for _, m := range reLogField.FindAllStringSubmatch(string(files[strings.TrimPrefix(l, "/")]), -1) {
+			for _, m := range reLogField.FindAllStringSubmatch(string(files[archivePath(inst.Root+"/"+l)]), -1) {
 				h, _, _ := strings.Cut(m[2], ":")
 				addName(h)
 			}
@@ -256,7 +256,17 @@ func (m mapFS) Glob(pattern string) ([]string, error) {
 // server_name, upstream names, the hosts of upstream servers, listen,
 // resolver and *_pass.
 func nginxNames(t *testing.T, files map[string][]byte, inst snapshot.NginxInstance) []string {
-	parsed := nginxconf.Parse(mapFS(files), inst.Conf, inst.Prefix, nginxconf.Limits{})
+	fsys := mapFS(files)
+	if inst.Root != "" { // an nginx in a container: its files are under its root
+		fsys = mapFS{}
+		prefix := archivePath(inst.Root) + "/"
+		for n, b := range files {
+			if rest, ok := strings.CutPrefix(n, prefix); ok {
+				fsys[rest] = b
+			}
+		}
+	}
+	parsed := nginxconf.Parse(fsys, inst.Conf, inst.Prefix, nginxconf.Limits{})
 	var out []string
 	host := func(s string) string {
 		if i := strings.Index(s, "://"); i >= 0 {
@@ -456,7 +466,7 @@ func TestRedactSnapshots(t *testing.T) {
 					}
 				}
 				for _, l := range inst.ErrorLogs {
-					for _, f := range reLogField.FindAllStringSubmatch(string(red[strings.TrimPrefix(l, "/")]), -1) {
+					for _, f := range reLogField.FindAllStringSubmatch(string(red[archivePath(inst.Root+"/"+l)]), -1) {
 						if h, _, _ := strings.Cut(f[2], ":"); id.words[strings.ToLower(h)] {
 							t.Errorf("%s still names %q", l, h)
 						}

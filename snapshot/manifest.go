@@ -183,6 +183,11 @@ type NginxInstance struct {
 	ErrorLogs []string `json:"error_logs,omitempty"`
 	// Problems are configuration problems seen while following includes ("file:line: message").
 	Problems []string `json:"problems,omitempty"`
+	// Root is set when the master runs in a mount namespace of its own (a
+	// container): its files were read through Root ("/proc/PID/root") and
+	// are stored in the archive under that path ("proc/PID/root/etc/..."),
+	// while Conf, ConfigFiles and ErrorLogs stay the paths nginx sees.
+	Root string `json:"root,omitempty"`
 }
 
 // DecodeManifest reads and validates a manifest. It refuses a format version

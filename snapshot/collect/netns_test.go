@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -32,7 +33,7 @@ func TestCollectNetNSFromTree(t *testing.T) {
 	wants := []want{
 		{4026532500, "api", "docker", "", "", "api", []int{5100, 5101}, []string{"java"}},
 		{4026532600, "kube-system/coredns-7db6d8ff4d-x2x4z", "pod", "coredns-7db6d8ff4d-x2x4z", "kube-system", "", []int{6100, 6150}, []string{"pause", "coredns"}},
-		{4026532700, "shop/web-5d9f7c6b8-q7k2m", "pod", "web-5d9f7c6b8-q7k2m", "shop", "", []int{7100}, []string{"node"}},
+		{4026532700, "shop/web-5d9f7c6b8-q7k2m", "pod", "web-5d9f7c6b8-q7k2m", "shop", "", []int{7100, 7200, 7201}, []string{"node", "nginx"}},
 		{4026532800, "sleep[8100]", "processes", "", "", "", []int{8100}, []string{"sleep"}},
 	}
 	if len(m.NetNS) != len(wants) {
@@ -71,6 +72,27 @@ func TestCollectNetNSFromTree(t *testing.T) {
 	if r := tables[0]; r.Status != snapshot.StatusOK || r.Path != "/proc/5100/net" || r.Archive != "netns/4026532500/samples/1/proc/net" || r.Files != 4 ||
 		!strings.Contains(r.Error, "tcp6") {
 		t.Errorf("first netns result = %+v", r)
+	}
+	// The web pod's nginx runs in a mount namespace of its own: its files
+	// are read through /proc/7200/root and stored there; the host's nginx
+	// keeps its own.
+	if len(m.Nginx) != 2 {
+		t.Fatalf("nginx instances = %+v", m.Nginx)
+	}
+	pod := m.Nginx[1]
+	if pod.PID != 7200 || pod.Root != "/proc/7200/root" || pod.Conf != "/etc/nginx/nginx.conf" ||
+		strings.Join(pod.ConfigFiles, " ") != "/etc/nginx/nginx.conf /etc/nginx/conf.d/default.conf" ||
+		strings.Join(pod.ErrorLogs, " ") != "/var/log/nginx/error.log" || m.Nginx[0].Root != "" {
+		t.Errorf("pod nginx = %+v (host's root %q)", pod, m.Nginx[0].Root)
+	}
+	if !strings.Contains(string(readEntry(t, s, "proc/7200/root/etc/nginx/conf.d/default.conf")), "server 172.17.0.2:8080;") {
+		t.Error("the pod's nginx configuration is not stored under proc/7200/root")
+	}
+	if !strings.Contains(string(readEntry(t, s, "proc/7200/root/var/log/nginx/error.log")), "upstream timed out") {
+		t.Error("the pod's nginx error log is not stored under proc/7200/root")
+	}
+	if strings.Contains(string(readEntry(t, s, "etc/nginx/nginx.conf")), "the web pod's nginx") {
+		t.Error("the host's nginx.conf is the pod's")
 	}
 	// The host's own view is untouched: its tables are the host's files.
 	if got, raw := string(readEntry(t, s, "samples/1/proc/net/tcp")), readFixture(t, root, "proc/net/tcp"); got != raw {
@@ -266,4 +288,65 @@ func readFixture(t *testing.T, root, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// An nginx in a mount namespace of its own (a container's view of the
+// files): its configuration lives on a tmpfs mounted only there, invisible
+// at that path from netsnap's namespace. netsnap finds the master, reads
+// the configuration through /proc/PID/root and stores it there.
+func TestNginxInItsOwnMountNamespaceLive(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	nginxBin, err := exec.LookPath("nginx")
+	if err != nil {
+		t.Skip("nginx not installed")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("unshare not installed")
+	}
+	ns := netns.New(t, "nsmnt")
+	dir := t.TempDir() // empty here; a tmpfs with the configuration in the new mount namespace
+	conf := `pid ` + dir + `/nginx.pid;
+error_log ` + dir + `/error.log;
+events { worker_connections 16; }
+http {
+    access_log off;
+    upstream private_backend { server 127.0.0.1:18932; }
+    server { listen 127.0.0.1:18933; location / { proxy_pass http://private_backend; } }
+}
+`
+	script := `mount -t tmpfs -o size=1m,mode=0755 netsnap-test "$1" && printf '%s' "$2" > "$1/nginx.conf" && exec "$3" -p "$1" -c "$1/nginx.conf" -g 'daemon off;'`
+	cmd := ns.Command(context.Background(), "unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", dir, conf, nginxBin)
+	ns.Start(t, cmd)
+	pid := cmd.Process.Pid
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile("/proc/" + itoa(uint64(pid)) + "/cmdline")
+		if strings.HasPrefix(string(b), "nginx: master") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nginx.conf")); err == nil {
+		t.Fatal("the configuration is visible from the test's own mount namespace: the test proves nothing")
+	}
+	s, m := collectTo(t, context.Background(), Options{Samples: 1, NetNS: NetNSHost, Only: []string{"uptime", "processes", "nginx"}})
+	var inst *snapshot.NginxInstance
+	for i := range m.Nginx {
+		if m.Nginx[i].PID == pid {
+			inst = &m.Nginx[i]
+		}
+	}
+	if inst == nil {
+		t.Fatalf("nginx master %d not found: %+v", pid, m.Nginx)
+	}
+	root := "/proc/" + itoa(uint64(pid)) + "/root"
+	if inst.Root != root || inst.Conf != dir+"/nginx.conf" || len(inst.ConfigFiles) != 1 {
+		t.Fatalf("instance = %+v, want root %s and conf %s/nginx.conf", inst, root, dir)
+	}
+	got := string(readEntry(t, s, strings.TrimPrefix(root+dir+"/nginx.conf", "/")))
+	if !strings.Contains(got, "upstream private_backend") {
+		t.Errorf("stored configuration = %q", got)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netsnap/netsnap/internal/nginxconf"
+	"github.com/netsnap/netsnap/internal/rootfs"
 	"github.com/netsnap/netsnap/snapshot"
 )
 
@@ -114,9 +115,9 @@ type binaryDefaults struct {
 }
 
 // readBinaryDefaults scans the nginx binary at host path bin (bounded to 64 MiB).
-func (c *collector) readBinaryDefaults(bin string) binaryDefaults {
+func (c *collector) readBinaryDefaults(fsys rootfs.Root, bin string) binaryDefaults {
 	var d binaryDefaults
-	f, err := c.root.Open(bin)
+	f, err := fsys.Open(bin)
 	if err != nil {
 		return d
 	}
@@ -164,6 +165,26 @@ func (c *collector) readBinaryDefaults(bin string) binaryDefaults {
 type nginxInstance struct {
 	snapshot.NginxInstance
 	errorLogDefault string
+	// fsys reads its files: the host's root, or, for a master in a mount
+	// namespace of its own (a container), /proc/PID/root with links
+	// resolved inside it (an absolute link in the container must not lead
+	// to the host's file of that name).
+	fsys rootfs.Root
+}
+
+// nginxRoot is "/proc/PID/root" when process pid sees another filesystem
+// than netsnap (its mount namespace differs from netsnap's; under --root,
+// from PID 1's), else "".
+func (c *collector) nginxRoot(pid int) string {
+	own, err := c.root.Readlink("/proc/self/ns/mnt")
+	if err != nil || !c.root.Live() {
+		own, err = c.root.Readlink("/proc/1/ns/mnt")
+	}
+	theirs, err2 := c.root.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/mnt")
+	if err != nil || err2 != nil || own == theirs || !strings.HasPrefix(theirs, "mnt:[") {
+		return ""
+	}
+	return "/proc/" + strconv.Itoa(pid) + "/root"
 }
 
 // findNginx finds the running nginx-family masters, or installations at the default paths.
@@ -184,7 +205,11 @@ func (c *collector) findNginx() []nginxInstance {
 			continue // a worker, cache manager or loader: listed under its master
 		}
 		args := parseNginxCmdline(p.rawCmdline)
-		inst := nginxInstance{NginxInstance: snapshot.NginxInstance{PID: p.pid, Cmdline: p.cmdline, Globals: args.globals, Flavor: "nginx"}}
+		inst := nginxInstance{NginxInstance: snapshot.NginxInstance{PID: p.pid, Cmdline: p.cmdline, Globals: args.globals, Flavor: "nginx"}, fsys: c.root}
+		if r := c.nginxRoot(p.pid); r != "" {
+			inst.Root = r
+			inst.fsys = rootfs.Root{Dir: c.root.Path(r)}
+		}
 		exe, err := c.root.Readlink("/proc/" + strconv.Itoa(p.pid) + "/exe")
 		if err == nil {
 			inst.Exe = strings.TrimSuffix(exe, " (deleted)")
@@ -193,7 +218,7 @@ func (c *collector) findNginx() []nginxInstance {
 		}
 		var bd binaryDefaults
 		if inst.Exe != "" {
-			bd = c.readBinaryDefaults(inst.Exe)
+			bd = c.readBinaryDefaults(inst.fsys, inst.Exe)
 		}
 		inst.Flavor = flavorOf(inst.Exe, p.comm, bd.flavor)
 		inst.Prefix = firstNonEmpty(args.prefix, bd.prefix, prefixFromExe(inst.Exe), "/usr/local/nginx")
@@ -201,8 +226,14 @@ func (c *collector) findNginx() []nginxInstance {
 		if inst.Prefix == "" {
 			inst.Prefix = "/"
 		}
-		inst.Conf = absUnder(inst.Prefix, firstNonEmpty(args.conf, bd.conf, "conf/nginx.conf"))
-		if el := firstNonEmpty(bd.errorLog, "logs/error.log"); el != "stderr" && !strings.HasPrefix(el, "syslog:") {
+		// Without the binary's own defaults (unreadable, or a container's
+		// image we could not read), the layout of the prefix decides: the
+		// distribution packages' /etc/nginx keeps nginx.conf at its top and
+		// logs in /var/log/nginx, a source build PREFIX/conf and PREFIX/logs.
+		inst.Conf = absUnder(inst.Prefix, firstNonEmpty(args.conf, bd.conf, defaultConf(inst.Prefix)))
+		if el := bd.errorLog; el == "" {
+			inst.errorLogDefault = defaultErrorLog(inst.Prefix)
+		} else if el != "stderr" && !strings.HasPrefix(el, "syslog:") {
 			inst.errorLogDefault = absUnder(inst.Prefix, el)
 		}
 		for _, q := range procs {
@@ -210,10 +241,10 @@ func (c *collector) findNginx() []nginxInstance {
 				inst.Workers = append(inst.Workers, q.pid)
 			}
 		}
-		if seen[inst.Conf] {
+		if seen[inst.Root+inst.Conf] {
 			continue
 		}
-		seen[inst.Conf] = true
+		seen[inst.Root+inst.Conf] = true
 		out = append(out, inst)
 	}
 	if len(out) > 0 {
@@ -226,9 +257,19 @@ func (c *collector) findNginx() []nginxInstance {
 		out = append(out, nginxInstance{
 			NginxInstance:   snapshot.NginxInstance{Flavor: d.flavor, Prefix: d.prefix, Conf: d.conf},
 			errorLogDefault: defaultErrorLog(d.prefix),
+			fsys:            c.root,
 		})
 	}
 	return out
+}
+
+// defaultConf is the main configuration file, relative to prefix, of an
+// nginx whose binary does not say.
+func defaultConf(prefix string) string {
+	if prefix == "/etc/nginx" {
+		return "nginx.conf"
+	}
+	return "conf/nginx.conf"
 }
 
 func defaultErrorLog(prefix string) string {
@@ -295,21 +336,21 @@ func nginx(c *collector, s *Source, sample int) []snapshot.SourceResult {
 	logsSeen := map[string]bool{}
 	for _, inst := range insts {
 		t0 := time.Now()
-		cfg := nginxconf.Load(c.root, inst.Conf, inst.Prefix, nginxconf.Limits{})
+		cfg := nginxconf.Load(inst.fsys, inst.Conf, inst.Prefix, nginxconf.Limits{})
 		for _, p := range cfg.Problems {
 			inst.Problems = append(inst.Problems, p.Error())
 		}
 		var bytesIn int64
 		for _, f := range cfg.Files {
 			inst.ConfigFiles = append(inst.ConfigFiles, f.Path)
-			name := archiveName(f.Path, 0)
+			name := archiveName(inst.Root+f.Path, 0)
 			if c.arch.has(name) {
 				continue
 			}
 			c.arch.addBytes(name, f.Data)
 			bytesIn += int64(len(f.Data))
 		}
-		cr := snapshot.SourceResult{Name: s.Name, Path: inst.Conf, Archive: archiveName(inst.Conf, 0), Files: len(cfg.Files), Bytes: bytesIn, DurationMS: c.ms(t0)}
+		cr := snapshot.SourceResult{Name: s.Name, Path: inst.Root + inst.Conf, Archive: archiveName(inst.Root+inst.Conf, 0), Files: len(cfg.Files), Bytes: bytesIn, DurationMS: c.ms(t0)}
 		if len(cfg.Files) == 0 {
 			cr.Status, cr.Archive, cr.Error = snapshot.StatusMissing, "", "configuration not readable"
 			if len(cfg.Problems) > 0 {
@@ -326,18 +367,24 @@ func nginx(c *collector, s *Source, sample int) []snapshot.SourceResult {
 			logPaths = append(logPaths, inst.errorLogDefault)
 		}
 		for _, lp := range logPaths {
-			if logsSeen[lp] {
+			if logsSeen[inst.Root+lp] {
 				continue
 			}
-			logsSeen[lp] = true
-			if _, err := c.root.Stat(lp); err != nil {
+			logsSeen[inst.Root+lp] = true
+			if _, err := inst.fsys.Stat(lp); err != nil {
 				if lp != inst.errorLogDefault {
-					out = append(out, snapshot.SourceResult{Name: s.Name, Path: lp, Status: statusOf(err), Error: errText(err)})
+					out = append(out, snapshot.SourceResult{Name: s.Name, Path: inst.Root + lp, Status: statusOf(err), Error: errText(err)})
 				}
 				continue
 			}
 			inst.ErrorLogs = append(inst.ErrorLogs, lp)
-			out = append(out, c.captureFile(s.Name, lp, archiveName(lp, 0), 0, c.opt.LogMaxBytes, tailMode, nil))
+			// Read through the instance's root; stored under it.
+			host := c.root
+			c.root = inst.fsys
+			r := c.captureFile(s.Name, lp, archiveName(inst.Root+lp, 0), 0, c.opt.LogMaxBytes, tailMode, nil)
+			c.root = host
+			r.Path = inst.Root + lp
+			out = append(out, r)
 		}
 		for _, pid := range append([]int{inst.PID}, inst.Workers...) {
 			if pid == 0 {
