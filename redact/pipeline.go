@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-
-	"github.com/netsnap/netsnap/snapshot"
 )
 
 // chunkSize is the size of the blocks of lines the large tables are cut
@@ -121,63 +119,4 @@ func rewriteLines(rw *rewriter, fn func(*rewriter, []byte, []byte) []byte, dst, 
 		in = in[i:]
 	}
 	return dst
-}
-
-// memberWriter compresses what is written to it on a goroutine of its own
-// into a snapshot.Member, so that compression runs beside the rewriting.
-type memberWriter struct {
-	m    *snapshot.Member
-	ch   chan []byte
-	free chan []byte
-	done chan error
-}
-
-const (
-	memberChunk  = 64 << 10
-	memberChunks = 6
-)
-
-func newMemberWriter(compression string, dst io.Writer, fast bool) (*memberWriter, error) {
-	m, err := snapshot.NewMember(compression, dst, fast)
-	if err != nil {
-		return nil, err
-	}
-	w := &memberWriter{m: m, ch: make(chan []byte, memberChunks), free: make(chan []byte, memberChunks), done: make(chan error, 1)}
-	for range memberChunks {
-		w.free <- make([]byte, 0, memberChunk)
-	}
-	go func() {
-		var err error
-		for b := range w.ch {
-			if err == nil {
-				_, err = w.m.Write(b)
-			}
-			w.free <- b[:0]
-		}
-		if cerr := w.m.Close(); err == nil {
-			err = cerr
-		}
-		w.done <- err
-	}()
-	return w, nil
-}
-
-// Write implements io.Writer; the compressor's errors come out of Close.
-func (w *memberWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		b := <-w.free
-		k := min(len(p), memberChunk)
-		b = append(b, p[:k]...)
-		w.ch <- b
-		p = p[k:]
-	}
-	return n, nil
-}
-
-// Close waits for the compressor and returns the uncompressed size.
-func (w *memberWriter) Close() (int64, error) {
-	close(w.ch)
-	err := <-w.done
-	return w.m.Size(), err
 }

@@ -359,7 +359,7 @@ func (d *driver) add(aw *snapshot.Writer, e snapshot.Entry) error {
 	}
 	// Large entries are compressed as their own member at the faster
 	// level, as the collector does its socket table.
-	mw, err := newMemberWriter(d.compression, d.spool, true)
+	mw, err := snapshot.NewAsyncMember(d.compression, d.spool, true)
 	if err != nil {
 		return &OutputError{err}
 	}

@@ -375,13 +375,13 @@ func (c *collector) captureStreamed(name, p, archive string, sample int, max int
 		return r
 	}
 	c.spool.Reset()
-	mw, err := newMemberWriter(c.opt.Compression, c.spool, false)
+	mw, err := snapshot.NewAsyncMember(c.opt.Compression, c.spool, false)
 	if err != nil {
 		f.Close()
 		r.Status, r.Error = snapshot.StatusError, err.Error()
 		return r
 	}
-	bw := bufio.NewWriterSize(mw, memberChunk)
+	bw := bufio.NewWriterSize(mw, 64<<10) // the kernel gives a page per read: hand over 64 KiB at a time
 	head := &headWriter{w: bw, left: max}
 	var dst io.Writer = head
 	if c.tap != nil {
@@ -498,7 +498,7 @@ func (t *procTap) line(l []byte) {
 // With wanted, it also returns the inodes of the listening and SYN_SENT
 // sockets (nil when there are more than the walk of fds would look for).
 func (c *collector) dumpTCP(wanted bool) (sockets int, size int64, want map[uint32]bool, err error) {
-	mw, err := newMemberWriter(c.opt.Compression, c.spool, true)
+	mw, err := snapshot.NewAsyncMember(c.opt.Compression, c.spool, true)
 	if err != nil {
 		return 0, 0, nil, err
 	}

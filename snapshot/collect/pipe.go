@@ -27,7 +27,7 @@ type entry struct {
 	sp    *spool // the bytes from off, or nil for data
 	off   int64
 	data  []byte
-	// member: sp holds a compressed member of size bytes of data (see memberWriter).
+	// member: sp holds a compressed member of size bytes of data (see snapshot.AsyncMember).
 	member bool
 	size   int64
 }
@@ -98,7 +98,7 @@ func (p *pipe) add(name string, sp *spool, off int64) *spool {
 }
 
 // addMember hands the spool, which holds a compressed member of size bytes
-// of data (see memberWriter), to the writer as entry name, and returns the
+// of data (see snapshot.AsyncMember), to the writer as entry name, and returns the
 // spool the collector fills next.
 func (p *pipe) addMember(name string, sp *spool, size int64) *spool {
 	p.names[name] = true
