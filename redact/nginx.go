@@ -2,6 +2,8 @@ package redact
 
 import (
 	"strings"
+
+	"github.com/netsnap/netsnap/internal/nginxconf"
 )
 
 // passDirectives name an upstream or an address in their first argument.
@@ -187,8 +189,8 @@ func luaBlockEnd(data []byte, i int) int {
 		case '-':
 			if i+1 < len(data) && data[i+1] == '-' {
 				i += 2
-				if level, ok := luaLongBracket(data, i); ok {
-					i = luaSkipLong(data, i, level)
+				if level, ok := nginxconf.LongBracket(data, i); ok {
+					i = nginxconf.SkipLong(data, i, level)
 				} else {
 					for i < len(data) && data[i] != '\n' {
 						i++
@@ -197,8 +199,8 @@ func luaBlockEnd(data []byte, i int) int {
 				continue
 			}
 		case '[':
-			if level, ok := luaLongBracket(data, i); ok {
-				i = luaSkipLong(data, i, level)
+			if level, ok := nginxconf.LongBracket(data, i); ok {
+				i = nginxconf.SkipLong(data, i, level)
 				continue
 			}
 		case '"', '\'':
@@ -217,36 +219,6 @@ func luaBlockEnd(data []byte, i int) int {
 			}
 		}
 		i++
-	}
-	return len(data)
-}
-
-func luaLongBracket(data []byte, i int) (int, bool) {
-	if i >= len(data) || data[i] != '[' {
-		return 0, false
-	}
-	j := i + 1
-	for j < len(data) && data[j] == '=' {
-		j++
-	}
-	if j < len(data) && data[j] == '[' {
-		return j - i - 1, true
-	}
-	return 0, false
-}
-
-func luaSkipLong(data []byte, i, level int) int {
-	for i += level + 2; i < len(data); i++ {
-		if data[i] != ']' {
-			continue
-		}
-		j := i + 1
-		for j < len(data) && data[j] == '=' {
-			j++
-		}
-		if j < len(data) && data[j] == ']' && j-i-1 == level {
-			return j + 1
-		}
 	}
 	return len(data)
 }

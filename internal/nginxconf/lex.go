@@ -374,7 +374,7 @@ func (l *Lexer) luaBlock() (Token, bool) {
 		case '-':
 			if i+1 < len(data) && data[i+1] == '-' {
 				i += 2
-				if level, ok := longBracket(data, i); ok {
+				if level, ok := LongBracket(data, i); ok {
 					i = l.skipLong(i, level)
 				} else {
 					for i < len(data) && data[i] != '\n' {
@@ -385,7 +385,7 @@ func (l *Lexer) luaBlock() (Token, bool) {
 				i++
 			}
 		case '[':
-			if level, ok := longBracket(data, i); ok {
+			if level, ok := LongBracket(data, i); ok {
 				i = l.skipLong(i, level)
 			} else {
 				i++
@@ -415,9 +415,10 @@ func (l *Lexer) luaBlock() (Token, bool) {
 	return Token{}, false
 }
 
-// longBracket reports whether a Lua long bracket [[ or [=*[ opens at
-// data[i], and its level (the number of "=").
-func longBracket(data []byte, i int) (int, bool) {
+// LongBracket reports whether a Lua long bracket [[ or [=*[ opens at
+// data[i], and its level (the number of "="). Exported for the redactor,
+// which tokenizes Lua blocks the same way.
+func LongBracket(data []byte, i int) (int, bool) {
 	if i >= len(data) || data[i] != '[' {
 		return 0, false
 	}
@@ -431,25 +432,29 @@ func longBracket(data []byte, i int) (int, bool) {
 	return 0, false
 }
 
-// skipLong skips a long string or comment opening at data[i] with the given
-// level and returns the index after its closing bracket, or len(data).
-func (l *Lexer) skipLong(i, level int) int {
-	data := l.data
+// SkipLong returns the index after the closing bracket of the long string
+// or comment of the given level opening at data[i], or len(data).
+func SkipLong(data []byte, i, level int) int {
 	for i += level + 2; i < len(data); i++ {
-		switch data[i] {
-		case '\n':
-			l.line++
-		case ']':
-			j := i + 1
-			for j < len(data) && data[j] == '=' {
-				j++
-			}
-			if j < len(data) && data[j] == ']' && j-i-1 == level {
-				return j + 1
-			}
+		if data[i] != ']' {
+			continue
+		}
+		j := i + 1
+		for j < len(data) && data[j] == '=' {
+			j++
+		}
+		if j < len(data) && data[j] == ']' && j-i-1 == level {
+			return j + 1
 		}
 	}
 	return len(data)
+}
+
+// skipLong is SkipLong counting the lines it skips.
+func (l *Lexer) skipLong(i, level int) int {
+	end := SkipLong(l.data, i, level)
+	l.line += bytes.Count(l.data[i:end], []byte{'\n'})
+	return end
 }
 
 // skipLuaString skips a short Lua string opening at data[i] and returns the
