@@ -359,21 +359,38 @@ var errNetNSChanged = errors.New("the process is no longer in that network names
 
 // readInNetNS reads /proc/sys/net/NAME for each of names as seen from the
 // network namespace of pid, which must still be inode ino. A goroutine locks
-// itself to a new OS thread, joins the namespace with setns(2) and reads the
-// files, and nothing else; it never unlocks the thread, so the Go runtime
-// ends the thread with the goroutine and no other code ever runs in the
-// namespace. Joining a namespace changes nothing in it.
+// itself to an OS thread other than the main one, joins the namespace with
+// setns(2) and reads the files, and nothing else; it never unlocks the
+// thread, so the Go runtime ends the thread with the goroutine and no other
+// code ever runs in the namespace. Joining a namespace changes nothing in it.
 func readInNetNS(ctx context.Context, timeout time.Duration, pid int, ino uint64, names []string) ([]nsFile, error) {
 	type result struct {
 		files []nsFile
 		err   error
 	}
 	ch := make(chan result, 1)
-	go func() {
+	join := func() {
 		runtime.LockOSThread()
 		// No UnlockOSThread: the thread exits with this goroutine.
 		files, err := joinAndRead(pid, ino, names)
 		ch <- result{files, err}
+	}
+	go func() {
+		runtime.LockOSThread()
+		if syscall.Gettid() != os.Getpid() {
+			join()
+			return
+		}
+		// This is the main thread. The runtime never ends it (a goroutine
+		// that exits locked to it only wedges it), and /proc/self/net, which
+		// every /proc/net read of netsnap goes through, shows the main
+		// thread's namespace: a join here would move the whole capture into
+		// the container. Hold the main thread and join from another, which
+		// the scheduler must then use.
+		go join()
+		r := <-ch
+		runtime.UnlockOSThread()
+		ch <- r
 	}()
 	tm := time.NewTimer(timeout)
 	defer tm.Stop()
@@ -400,7 +417,7 @@ func joinAndRead(pid int, ino uint64, names []string) ([]nsFile, error) {
 		return nil, &os.PathError{Op: "stat", Path: nsPath, Err: err}
 	}
 	if st.Ino != ino {
-		return nil, errNetNSChanged
+		return nil, fmt.Errorf("%w (inode %d, was %d)", errNetNSChanged, st.Ino, ino)
 	}
 	if _, _, e := syscall.RawSyscall(sysSetns, uintptr(fd), syscall.CLONE_NEWNET, 0); e != 0 {
 		return nil, &os.PathError{Op: "setns", Path: nsPath, Err: e}

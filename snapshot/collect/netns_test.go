@@ -350,3 +350,42 @@ http {
 		t.Errorf("stored configuration = %q", got)
 	}
 }
+
+// Joining a namespace must never move the process's own view: /proc/self/net
+// (what every /proc/net read of netsnap shows) follows the main thread, and
+// the Go runtime never ends the main thread, so a join that happened on it
+// would leave it there for the rest of the capture. Many joins, then the
+// view and the main thread's namespace are checked.
+func TestJoiningLeavesTheProcessView(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	own, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Skip(err)
+	}
+	ns := netns.New(t, "nsjoin")
+	cmd := ns.Command(context.Background(), "sleep", "30")
+	ns.Start(t, cmd)
+	pid := cmd.Process.Pid
+	var ino uint64
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if l, err := os.Readlink("/proc/" + itoa(uint64(pid)) + "/ns/net"); err == nil && l != own {
+			ino, _ = netnsLink(l)
+			break
+		}
+	}
+	if ino == 0 {
+		t.Fatal("the test process never entered its namespace")
+	}
+	// Keep the main thread free to be picked: many goroutines, many joins.
+	for i := range 200 {
+		files, err := readInNetNS(context.Background(), 5*time.Second, pid, ino, []string{"core/somaxconn"})
+		if err != nil || len(files) != 1 || files[0].err != nil {
+			t.Fatalf("join %d: %v %+v", i, err, files)
+		}
+		if now, _ := os.Readlink("/proc/self/ns/net"); now != own {
+			t.Fatalf("after join %d /proc/self/ns/net is %s, was %s: the main thread was left in the joined namespace", i, now, own)
+		}
+	}
+}
