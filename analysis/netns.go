@@ -98,23 +98,6 @@ func uniqueName(n *model.NetNS, used map[string]bool) string {
 	return name
 }
 
-// NamespaceLabel says what a namespace is in a sentence: "container api",
-// "pod shop/web-5d9f7c-x2x4z", "netns lab-backend", "the netns of
-// sleep[8100]", "the host".
-func NamespaceLabel(kind, name string) string {
-	switch kind {
-	case "":
-		return "the host"
-	case "pod":
-		return "pod " + name
-	case "docker", "containerd", "cri-o", "podman":
-		return "container " + name
-	case "netns":
-		return "netns " + name
-	}
-	return "the netns of " + name
-}
-
 // Findings on the two sides of a connection between namespaces: a proxy
 // (nginx) or client that cannot get through, and the listener that does not
 // take its connections.
@@ -227,7 +210,7 @@ func linkNamespaces(r *report.Report, h *model.Host) {
 				if !ok {
 					continue
 				}
-				why := fmt.Sprintf("%s connects to %s (%s), which %s listens on (%s)", NamespaceLabel(kinds[from], from), tg.ap, tg.via, NamespaceLabel(kinds[to], to), l)
+				why := fmt.Sprintf("%s connects to %s (%s), which %s listens on (%s)", report.NamespaceLabel(kinds[from], from), tg.ap, tg.via, report.NamespaceLabel(kinds[to], to), l)
 				linked := false
 				for _, ci := range findings[from] {
 					for _, li := range findings[to] {
@@ -236,7 +219,7 @@ func linkNamespaces(r *report.Report, h *model.Host) {
 							continue
 						}
 						if addRelated(c, report.Related{Namespace: to, ID: lf.ID, Title: lf.Title, Why: why}) {
-							explain(c, lf.ID+" in "+NamespaceLabel(kinds[to], to)+": "+lf.Title)
+							explain(c, lf.ID+" in "+report.NamespaceLabel(kinds[to], to)+": "+lf.Title)
 						}
 						addRelated(lf, report.Related{Namespace: from, ID: c.ID, Title: c.Title, Why: why})
 						linked = true
@@ -246,7 +229,7 @@ func linkNamespaces(r *report.Report, h *model.Host) {
 					// No finding on the client's side: the listener's still says who depends on it.
 					for _, li := range findings[to] {
 						if lf := &r.Findings[li]; listenerSide[lf.ID] {
-							addValue(lf, "connected to from "+NamespaceLabel(kinds[from], from), fmt.Sprintf("%s (%s)", tg.ap, tg.via))
+							addValue(lf, "connected to from "+report.NamespaceLabel(kinds[from], from), fmt.Sprintf("%s (%s)", tg.ap, tg.via))
 						}
 					}
 				}

@@ -122,7 +122,7 @@ func fleetTables(fl *report.Fleet) []report.Table {
 			if n.ListenRising {
 				lo += " (rising)"
 			}
-			hosts.Rows = append(hosts.Rows, []string{fleetNSPrefix + nsLabel(n.Kind, n.Name), "", "", strconv.Itoa(n.Established), strconv.Itoa(n.TimeWait), "-", strconv.Itoa(n.SynSent), strconv.Itoa(n.CloseWait), "-", "-", lo, strconv.Itoa(n.Critical), strconv.Itoa(n.Warning), strconv.Itoa(n.Info)})
+			hosts.Rows = append(hosts.Rows, []string{fleetNSPrefix + report.NamespaceLabel(n.Kind, n.Name), "", "", strconv.Itoa(n.Established), strconv.Itoa(n.TimeWait), "-", strconv.Itoa(n.SynSent), strconv.Itoa(n.CloseWait), "-", "-", lo, strconv.Itoa(n.Critical), strconv.Itoa(n.Warning), strconv.Itoa(n.Info)})
 		}
 	}
 	findings := report.Table{ID: "fleet_findings", Title: "Findings across the fleet", Columns: []string{"rule", "severity", "hosts", "on"}}

@@ -237,7 +237,7 @@ func writeHTML(w io.Writer, r *report.Report) error {
 		if n.Critical+n.Warning+n.Info == 0 {
 			continue
 		}
-		hn := htmlNamespace{Anchor: fmt.Sprintf("ns%d", i+1), Title: capitalize(nsLabel(n.Kind, n.Name)), Facts: capitalize(nsFacts(n)) + ".", Problems: problemLines(n.Problems)}
+		hn := htmlNamespace{Anchor: fmt.Sprintf("ns%d", i+1), Title: capitalize(report.NamespaceLabel(n.Kind, n.Name)), Facts: capitalize(nsFacts(n)) + ".", Problems: problemLines(n.Problems)}
 		for _, s := range n.Sections {
 			t := htmlTableOf(s)
 			if t.ID != "" {

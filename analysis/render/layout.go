@@ -69,7 +69,7 @@ func bySeverity(fs []report.Finding) []report.Finding {
 func nsLabels(nss []report.Namespace) map[string]string {
 	m := map[string]string{"": "the host"}
 	for _, n := range nss {
-		m[n.Name] = nsLabel(n.Kind, n.Name)
+		m[n.Name] = report.NamespaceLabel(n.Kind, n.Name)
 	}
 	return m
 }
@@ -81,19 +81,6 @@ func labelOf(m map[string]string, name string) string {
 		return l
 	}
 	return "namespace " + name
-}
-
-// nsLabel is analysis.NamespaceLabel (render does not import analysis).
-func nsLabel(kind, name string) string {
-	switch kind {
-	case "pod":
-		return "pod " + name
-	case "docker", "containerd", "cri-o", "podman":
-		return "container " + name
-	case "netns":
-		return "netns " + name
-	}
-	return "the netns of " + name
 }
 
 // quietNamespaces tabulates the namespaces without findings, one row each

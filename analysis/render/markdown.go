@@ -28,7 +28,7 @@ func writeMarkdown(w io.Writer, r *report.Report) error {
 		if n.Critical+n.Warning+n.Info == 0 {
 			continue
 		}
-		m.para("## Network namespace: " + nsLabel(n.Kind, n.Name))
+		m.para("## Network namespace: " + report.NamespaceLabel(n.Kind, n.Name))
 		m.para(capitalize(nsFacts(n)) + ".")
 		for _, s := range n.Sections {
 			m.para("### " + sectionTitle(s))

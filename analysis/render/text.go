@@ -208,7 +208,7 @@ func (t *textWriter) namespaces(nss []report.Namespace) {
 		if n.Critical+n.Warning+n.Info == 0 {
 			continue
 		}
-		t.heading("network namespace: " + nsLabel(n.Kind, n.Name))
+		t.heading("network namespace: " + report.NamespaceLabel(n.Kind, n.Name))
 		t.wrapped(indent1, indent1, nsFacts(n))
 		for _, s := range n.Sections {
 			t.line()

@@ -115,6 +115,23 @@ type Namespace struct {
 	Facts map[string]any `json:"facts,omitempty"`
 }
 
+// NamespaceLabel says what a namespace is in a sentence: "container api",
+// "pod shop/web-5d9f7c-x2x4z", "netns lab-backend", "the netns of
+// sleep[8100]"; kind "" is "the host".
+func NamespaceLabel(kind, name string) string {
+	switch kind {
+	case "":
+		return "the host"
+	case "pod":
+		return "pod " + name
+	case "docker", "containerd", "cri-o", "podman":
+		return "container " + name
+	case "netns":
+		return "netns " + name
+	}
+	return "the netns of " + name
+}
+
 // Host identifies the host and the capture.
 type Host struct {
 	Snapshot      string    `json:"snapshot"`
