@@ -53,10 +53,25 @@ func inspect(w io.Writer, name string, s *snapshot.Snapshot, opt inspectOptions)
 		if n.PID > 0 {
 			who = fmt.Sprintf("master %d, %d workers", n.PID, len(n.Workers))
 		}
-		fmt.Fprintf(w, "%-9s %s (%s): %s, prefix %s, %d config files, error logs %s\n", n.Flavor, who, n.Exe, n.Conf, n.Prefix, len(n.ConfigFiles), strings.Join(n.ErrorLogs, " "))
+		in := ""
+		if n.Root != "" {
+			in = " in its own filesystem, read through " + n.Root
+		}
+		fmt.Fprintf(w, "%-9s %s (%s): %s, prefix %s, %d config files, error logs %s%s\n", n.Flavor, who, n.Exe, n.Conf, n.Prefix, len(n.ConfigFiles), strings.Join(n.ErrorLogs, " "), in)
 		for _, p := range n.Problems {
 			fmt.Fprintf(w, "          problem: %s\n", p)
 		}
+	}
+	for _, n := range m.NetNS {
+		what := n.Kind
+		if n.ContainerID != "" {
+			what += " " + n.ContainerID[:min(12, len(n.ContainerID))]
+		}
+		state := "in " + n.Dir
+		if n.Skipped != "" {
+			state = "skipped: " + n.Skipped
+		}
+		fmt.Fprintf(w, "netns     %d %s (%s), pids %s, %s\n", n.Inode, n.Name, what, pidList(n.PIDs), state)
 	}
 	for _, warn := range m.Warnings {
 		fmt.Fprintf(w, "note      %s\n", warn)
@@ -99,4 +114,20 @@ func inspect(w io.Writer, name string, s *snapshot.Snapshot, opt inspectOptions)
 		fmt.Fprintf(tw, "%d\t  %s\t\n", e.Size, e.Name)
 	}
 	return tw.Flush()
+}
+
+// pidList shows up to 6 PIDs.
+func pidList(pids []int) string {
+	var b strings.Builder
+	for i, p := range pids {
+		if i == 6 {
+			fmt.Fprintf(&b, " +%d", len(pids)-6)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprint(&b, p)
+	}
+	return b.String()
 }

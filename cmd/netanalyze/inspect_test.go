@@ -50,6 +50,26 @@ func TestInspect(t *testing.T) {
 	}
 }
 
+// inspect lists the captured network namespaces and says which nginx was
+// read through a container's root.
+func TestInspectNamespaces(t *testing.T) {
+	snap := fixtureSnapshot(t, "docker-host")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"inspect", snap}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{
+		"netns     4026532500 api (docker a3f1c2d4e5b6), pids 5100 5101, in netns/4026532500",
+		"netns     4026532700 shop/web-5d9f7c6b8-q7k2m (pod c1d2e3f4a5b6), pids 7100 7200 7201, in netns/4026532700",
+		"netns     4026532800 sleep[8100] (processes), pids 8100, in netns/4026532800",
+		"nginx     master 7200, 1 workers (/usr/sbin/nginx): /etc/nginx/nginx.conf, prefix /etc/nginx, 2 config files, error logs /var/log/nginx/error.log in its own filesystem, read through /proc/7200/root",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("inspect output lacks %q\n%s", want, out.String())
+		}
+	}
+}
+
 func TestInspectErrors(t *testing.T) {
 	notSnap := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(notSnap, []byte("hello\n"), 0o644)
