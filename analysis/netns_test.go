@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -182,5 +183,61 @@ func TestNamespaceFindingsAreLinked(t *testing.T) {
 	}
 	if nue != nil && strings.Contains(nue.Title, "timed out (110)") && strings.Contains(nue.Title, "6 timed out") {
 		t.Errorf("the host's nginx errors count the pod's log: %s", nue.Title)
+	}
+}
+
+// A snapshot from a stranger may describe namespaces that are not there or
+// point outside their directory: each is loaded from what exists, with its
+// problems, and nothing panics or reads outside the snapshot.
+func TestHostileNamespaceManifest(t *testing.T) {
+	dir := t.TempDir()
+	src := dockerHost(t, 1)
+	s, err := snapshot.Open(src, snapshot.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range s.Entries() {
+		b, err := s.ReadFile(e.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, e.Name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := *s.Manifest
+	s.Close()
+	m.NetNS = append(m.NetNS,
+		snapshot.NetNS{Inode: 1, Dir: "../../etc", Name: "escape", Kind: "docker", PIDs: []int{1}},
+		snapshot.NetNS{Inode: 2, Dir: "samples", Name: "the host's own samples", Kind: "processes"},
+		snapshot.NetNS{Inode: 3, Dir: "netns/404", Name: "missing"},
+		snapshot.NetNS{Inode: 4026532500, Dir: "netns/4026532500", Name: "api", Kind: "docker"}, // a duplicate name
+		snapshot.NetNS{Inode: 5, Dir: "/netns/4026532500", Name: "absolute"},
+	)
+	f, err := os.Create(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewEncoder(f).Encode(&m); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r := analyze(t, dir)
+	names := map[string]bool{}
+	for _, n := range r.Namespaces {
+		if names[n.Name] {
+			t.Errorf("two namespaces named %q in one report", n.Name)
+		}
+		names[n.Name] = true
+	}
+	if len(r.Namespaces) != 9 {
+		t.Errorf("%d namespaces, want the 4 real ones and the 5 odd ones, each loaded from what exists", len(r.Namespaces))
+	}
+	for _, f := range r.Findings {
+		if f.Namespace == "escape" || f.Namespace == "missing" || f.Namespace == "absolute" {
+			t.Errorf("finding %s in %q, which has no tables", f.ID, f.Namespace)
+		}
 	}
 }
