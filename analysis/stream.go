@@ -172,6 +172,11 @@ func (p *chunkPipe) Write(b []byte) (int, error) {
 	return n, nil
 }
 
+// TeeOnly implements snapshot.TeeOnly: the table is parsed from the copy;
+// the snapshot need not keep it (it reads it again if the loader ever has
+// to parse it itself).
+func (p *chunkPipe) TeeOnly() bool { return true }
+
 // CloseWithError ends the entry (err nil: complete).
 func (p *chunkPipe) CloseWithError(err error) error {
 	p.err = err

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -51,6 +52,16 @@ type ReadOptions struct {
 type TeeWriter interface {
 	io.Writer
 	CloseWithError(err error) error
+}
+
+// TeeOnly may be implemented by a TeeWriter that takes over the entries it
+// is given: when TeeOnly returns true, an entry too large to be kept in
+// memory is not written to the spool file (on a million-socket snapshot
+// that is most of the archive, written once more to disk for nothing). The
+// snapshot then reads it again from the archive, whole, if it is ever
+// opened, and fails the read if the archive changed meanwhile.
+type TeeOnly interface {
+	TeeOnly() bool
 }
 
 func (o ReadOptions) withDefaults() ReadOptions {
@@ -95,9 +106,16 @@ type Snapshot struct {
 	closed  atomic.Bool
 
 	// An archive: every entry and directory by fs path ("." is the root),
-	// small entries in memory, larger ones in the spool file.
+	// small entries in memory, larger ones in the spool file, tee-only ones
+	// (see TeeOnly) nowhere until they are opened.
 	files map[string]*snapEntry
 	spool *os.File // unlinked: nothing is left on disk, even if killed
+
+	// For reading tee-only entries again: the options the archive was
+	// opened with, and a lock over the spool's growth.
+	opt      ReadOptions
+	mu       sync.Mutex
+	spoolOff int64
 
 	// An extracted directory: read lazily through root.
 	root *os.Root
@@ -127,7 +145,7 @@ func Open(path string, opt ReadOptions) (*Snapshot, error) {
 		return nil, err
 	}
 	defer f.Close() // read-only: a close error loses nothing
-	return openStream(path, f, opt)
+	return openStream(path, f, opt, true)
 }
 
 // Magic numbers of the input kinds.
@@ -150,16 +168,17 @@ func sniffFormat(head []byte) string {
 }
 
 // openStream reads an archive from r; name is used in messages.
-func openStream(name string, r io.Reader, opt ReadOptions) (*Snapshot, error) {
+func openStream(name string, r io.Reader, opt ReadOptions, reopenable bool) (*Snapshot, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	l := &loader{
-		name:  name,
-		opt:   opt,
-		files: map[string]*snapEntry{".": {name: ".", isDir: true, implicit: true}},
+		name:   name,
+		opt:    opt,
+		files:  map[string]*snapEntry{".": {name: ".", isDir: true, implicit: true}},
+		lazyOK: reopenable,
 	}
 	s, err := l.load(br, sniffFormat(head))
 	if err != nil {
@@ -184,6 +203,8 @@ type loader struct {
 	spool    *os.File
 	spoolOff int64
 	buf      []byte
+	// lazyOK: the archive is a file that can be read again (tee-only entries).
+	lazyOK bool
 }
 
 func (l *loader) load(br *bufio.Reader, format string) (*Snapshot, error) {
@@ -221,10 +242,12 @@ func (l *loader) load(br *bufio.Reader, format string) (*Snapshot, error) {
 		}
 	}
 	s := &Snapshot{
-		Path:   l.name,
-		Format: format,
-		files:  l.files,
-		spool:  l.spool,
+		Path:     l.name,
+		Format:   format,
+		files:    l.files,
+		spool:    l.spool,
+		opt:      l.opt,
+		spoolOff: l.spoolOff,
 	}
 	s.index()
 	m, err := l.manifest(s)
@@ -289,7 +312,7 @@ func (l *loader) readFile(tr *tar.Reader, name string, hdr *tar.Header) error {
 		return l.totalError()
 	}
 	l.sum += size
-	e := &snapEntry{name: name, size: size, modTime: hdr.ModTime}
+	e := &snapEntry{name: name, size: size, modTime: hdr.ModTime, ordinal: l.count}
 	if err := l.add(e); err != nil {
 		return err
 	}
@@ -316,6 +339,20 @@ func (l *loader) readData(tr *tar.Reader, e *snapEntry, name string, size int64,
 		}
 		if tee != nil {
 			tee.Write(e.data)
+		}
+		return nil
+	}
+	if t, ok := tee.(TeeOnly); ok && t.TeeOnly() && l.lazyOK {
+		if l.buf == nil {
+			l.buf = make([]byte, 256<<10)
+		}
+		e.lazy = true
+		n, err := io.CopyBuffer(teeOnlyWriter{tee}, io.LimitReader(tr, size), l.buf)
+		switch {
+		case err != nil:
+			return l.streamError(err)
+		case n < size:
+			return l.streamError(io.ErrUnexpectedEOF)
 		}
 		return nil
 	}
@@ -375,7 +412,11 @@ func (l *loader) manifest(s *Snapshot) (*Manifest, error) {
 	if !ok || e.isDir {
 		return nil, noManifest(l.name)
 	}
-	m, err := DecodeManifest(e.reader(s))
+	r, err := e.reader(s)
+	if err != nil {
+		return nil, err
+	}
+	m, err := DecodeManifest(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l.name, err)
 	}
@@ -519,7 +560,11 @@ func (s *Snapshot) Open(name string) (fs.File, error) {
 	if e.isDir {
 		return &snapDir{e: e}, nil
 	}
-	return &snapFile{SectionReader: e.reader(s), e: e}, nil
+	r, err := e.reader(s)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return &snapFile{SectionReader: r, e: e}, nil
 }
 
 // Stat returns the FileInfo of the named entry. It implements fs.StatFS.
@@ -617,15 +662,95 @@ type snapEntry struct {
 	inMem bool
 	data  []byte // when inMem
 	off   int64  // offset in the spool file otherwise
+	// lazy: a tee-only entry, not stored; ordinal is its place in the tar
+	// stream (1-based), to find it again.
+	lazy    bool
+	ordinal int
 
 	children []fs.DirEntry // of a directory, sorted
 }
 
-func (e *snapEntry) reader(s *Snapshot) *io.SectionReader {
+func (e *snapEntry) reader(s *Snapshot) (*io.SectionReader, error) {
 	if e.inMem {
-		return io.NewSectionReader(bytes.NewReader(e.data), 0, e.size)
+		return io.NewSectionReader(bytes.NewReader(e.data), 0, e.size), nil
 	}
-	return io.NewSectionReader(s.spool, e.off, e.size)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.lazy {
+		if err := s.reread(e); err != nil {
+			return nil, err
+		}
+	}
+	return io.NewSectionReader(s.spool, e.off, e.size), nil
+}
+
+// reread finds a tee-only entry in the archive again and appends it to the
+// spool. It runs under s.mu.
+func (s *Snapshot) reread(e *snapEntry) error {
+	f, err := os.Open(s.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(512)
+	var stream io.Reader = br
+	switch sniffFormat(head) {
+	case "gzip":
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: reading %q again: %w", s.Path, e.name, err)
+		}
+		defer zr.Close()
+		stream = zr
+	case "zstd":
+		l := &loader{opt: s.opt}
+		zd, err := zstd.NewReader(br, zstd.WithDecoderMaxWindow(l.zstdWindow()))
+		if err != nil {
+			return fmt.Errorf("%s: reading %q again: %w", s.Path, e.name, err)
+		}
+		defer zd.Close()
+		stream = zd
+	}
+	tr := tar.NewReader(&capReader{r: stream, max: s.opt.MaxTotalBytes})
+	for n := 1; ; n++ {
+		hdr, err := tr.Next()
+		if err != nil {
+			return fmt.Errorf("%s: %q is no longer in the archive (changed since it was opened?): %v", s.Path, e.name, err)
+		}
+		if n < e.ordinal {
+			continue
+		}
+		if name, _ := cleanEntryName(hdr.Name); name != e.name || hdr.Size != e.size {
+			return fmt.Errorf("%s: %q is not where it was in the archive (changed since it was opened?)", s.Path, e.name)
+		}
+		break
+	}
+	if s.spool == nil {
+		sp, err := SpoolFile(s.opt.TempDir)
+		if err != nil {
+			return fmt.Errorf("%s: %q: spooling large entries: %w", s.Path, e.name, err)
+		}
+		s.spool = sp
+	}
+	n, err := io.Copy(&spoolWriter{f: s.spool}, io.LimitReader(tr, e.size))
+	if err == nil && n < e.size {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return fmt.Errorf("%s: reading %q again: %w", s.Path, e.name, err)
+	}
+	e.off, e.lazy = s.spoolOff, false
+	s.spoolOff += n
+	return nil
+}
+
+// teeOnlyWriter hides a TeeWriter's other methods from io.CopyBuffer.
+type teeOnlyWriter struct{ w TeeWriter }
+
+func (t teeOnlyWriter) Write(p []byte) (int, error) {
+	t.w.Write(p) //nolint:errcheck // a tee's write errors are ignored (ReadOptions.Tee)
+	return len(p), nil
 }
 
 // snapInfo is the fs.FileInfo of an archive entry. Entries are read-only.

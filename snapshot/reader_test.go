@@ -415,7 +415,7 @@ func TestBombStopsAtCap(t *testing.T) {
 				data := bomb(t, tc.format, afterEnd, tc.size, tc.content)
 				t.Logf("%d bytes compressed", len(data))
 				cr := &countingReader{r: bytes.NewReader(data)}
-				_, err := openStream("bomb", cr, ReadOptions{MaxTotalBytes: tc.cap}.withDefaults())
+				_, err := openStream("bomb", cr, ReadOptions{MaxTotalBytes: tc.cap}.withDefaults(), false)
 				if !errors.Is(err, ErrTooLarge) {
 					t.Fatalf("openStream(bomb) = %v; want ErrTooLarge", err)
 				}
