@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func Compare(a, b *analysis.Result, force bool) (*report.Diff, error) {
 		d.Rebooted = true
 		d.Notes = append(d.Notes, fmt.Sprintf("The host rebooted between the snapshots (uptime %s, then %s): counters are compared as rates within each snapshot only.", dur(upA), dur(upB)))
 	}
-	d.Findings = findings(a.Report.Findings, b.Report.Findings)
+	d.Findings = findings(a.Report.Findings, b.Report.Findings, matchKeys(a.Report.Namespaces, b.Report.Namespaces))
 	d.SysctlChanges = sysctlChanges(ha.Sysctls, hb.Sysctls)
 	d.PersistedChanges = persistedChanges(ha.Persisted, hb.Persisted)
 	d.Sections = append(d.Sections,
@@ -80,6 +81,25 @@ func Compare(a, b *analysis.Result, force bool) (*report.Diff, error) {
 
 // chartPairs pairs the charts of both reports by id, in the order of the
 // first (then those only the second has).
+// pidInName is the "[8100]" of a namespace named from its processes.
+var pidInName = regexp.MustCompile(`\[[0-9]+\]`)
+
+// matchKeys maps the namespace names of both reports to what matches them
+// between snapshots: the name of a container, pod or ip netns; for a
+// namespace named from its processes ("sleep[8100] python3[900]"), their
+// commands without the PIDs, which change from one run to the next.
+func matchKeys(before, after []report.Namespace) map[string]string {
+	m := map[string]string{}
+	for _, list := range [][]report.Namespace{before, after} {
+		for _, n := range list {
+			if n.Kind == "processes" {
+				m[n.Name] = "processes " + pidInName.ReplaceAllString(n.Name, "")
+			}
+		}
+	}
+	return m
+}
+
 // namespaces lists the namespaces of both reports by name: the second's
 // description where both have one (its PIDs are the current ones), then
 // those only the first had. Their tables and facts are left out: the
@@ -135,11 +155,17 @@ func lastUptime(h *model.Host) float64 {
 
 // findings merges both finding lists: new (only after), resolved (only
 // before), persisting (both, with what changed in the title).
-func findings(before, after []report.Finding) []report.Finding {
+func findings(before, after []report.Finding, nsKey map[string]string) []report.Finding {
 	// A finding is the same one when its rule and its namespace are: a
 	// container or pod is matched by its name, not by the namespace's inode
 	// (a restarted container gets a new namespace).
-	key := func(f report.Finding) string { return f.Namespace + "\x00" + f.ID }
+	key := func(f report.Finding) string {
+		ns := f.Namespace
+		if k, ok := nsKey[ns]; ok {
+			ns = k
+		}
+		return ns + "\x00" + f.ID
+	}
 	was := map[string]report.Finding{}
 	for _, f := range before {
 		was[key(f)] = f
