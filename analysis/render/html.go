@@ -33,7 +33,10 @@ var (
 )
 
 // pageTemplate is parsed once; html/template escapes per context.
-var pageTemplate = template.Must(template.New("page").Parse(htmlTmpl))
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
+	// sub says whether row i of t belongs to the row above it.
+	"sub": func(t htmlTable, i int) bool { return i < len(t.Sub) && t.Sub[i] },
+}).Parse(htmlTmpl))
 
 // htmlPage is what the template renders: one of Report, Diff and Fleet.
 type htmlPage struct {
@@ -164,7 +167,10 @@ type htmlTable struct {
 	Header    []htmlCell
 	HasHeader bool
 	Rows      [][]htmlCell
-	Sortable  bool
+	// Sub marks the rows that belong to the row above them (a host's
+	// network namespaces in the fleet): sorting keeps them under it.
+	Sub      []bool
+	Sortable bool
 	// Wide tables scroll sideways on a narrow screen (and lose the sticky header).
 	Wide bool
 }
@@ -315,6 +321,7 @@ func writeFleetHTML(w io.Writer, fl *report.Fleet) error {
 					c = fleetChart(fl.Hosts[rowHost[j]])
 				}
 				ht.Rows[j] = slices.Insert(ht.Rows[j], 1, c)
+				ht.Sub = append(ht.Sub, j < len(rowHost) && rowHost[j] < 0)
 			}
 			if n := len(ht.Header); n > 5 && ht.Header[n-3].Text == "crit" {
 				ht.Header = moveLast3(ht.Header)

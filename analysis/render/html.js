@@ -23,17 +23,25 @@
   };
   // sortBy orders a table's rows by column col: numeric columns largest
   // first on the first click, text columns A to Z; a second click reverses.
-  // Blank cells stay last, ties keep their order.
+  // Blank cells stay last, ties keep their order. A row of class "sub" (a
+  // host's network namespace in the fleet) moves with the row above it.
   var sortBy = function (table, th, col) {
     var body = table.tBodies[0];
     var cur = th.getAttribute("aria-sort");
     var asc = cur ? cur === "descending" : !th.classList.contains("num");
-    var rows = Array.prototype.map.call(body.rows, function (r, i) { return { r: r, i: i, k: key(r.cells[col]) }; });
+    var rows = [];
+    Array.prototype.forEach.call(body.rows, function (r, i) {
+      if (r.classList.contains("sub") && rows.length) { rows[rows.length - 1].subs.push(r); return; }
+      rows.push({ r: r, i: i, k: key(r.cells[col]), subs: [] });
+    });
     rows.sort(function (a, b) {
       if (a.k.blank !== b.k.blank) { return a.k.blank ? 1 : -1; }
       return (asc ? compare(a.k, b.k) : compare(b.k, a.k)) || a.i - b.i;
     });
-    rows.forEach(function (x) { body.appendChild(x.r); });
+    rows.forEach(function (x) {
+      body.appendChild(x.r);
+      x.subs.forEach(function (s) { body.appendChild(s); });
+    });
     Array.prototype.forEach.call(th.parentNode.cells, function (h) { h.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", asc ? "ascending" : "descending");
   };

@@ -110,11 +110,15 @@ const pageTest = `(function () {
     var num = function (cell) { var s = cell.getAttribute("data-sort"); if (s === null) { s = cell.textContent; } return parseFloat(s.replace(/^[^0-9+\-]*/, "")); };
     var ordered = function (v, asc) { for (var i = 1; i < v.length; i++) { if (asc ? v[i - 1] > v[i] : v[i - 1] < v[i]) { return false; } } return true; };
     var done = false;
+    // Rows of class "sub" (a host's namespaces) must stay under their host.
+    var lead = function (r) { while (r && r.classList.contains("sub")) { r = r.previousElementSibling; } return r ? r.cells[0].textContent : ""; };
+    var subs = list(document.querySelectorAll("tr.sub"));
+    var leads = subs.map(lead).join("|");
     list(document.querySelectorAll("table.sortable")).forEach(function (table) {
       var ths = list(table.tHead.rows[0].cells);
       ths.forEach(function (th, c) {
         if (done || !th.classList.contains("num")) { return; }
-        var vals = function () { return list(table.tBodies[0].rows).map(function (r) { return r.cells[c] ? num(r.cells[c]) : NaN; }); };
+        var vals = function () { return list(table.tBodies[0].rows).filter(function (r) { return !r.classList.contains("sub"); }).map(function (r) { return r.cells[c] ? num(r.cells[c]) : NaN; }); };
         var v = vals();
         if (v.length < 3 || v.some(isNaN) || (ordered(v, true) && ordered(v, false))) { return; }
         done = true;
@@ -125,6 +129,7 @@ const pageTest = `(function () {
       });
     });
     if (!done) { result("sort", false, "no sortable column of numbers"); }
+    if (subs.length) { result("sub", subs.map(lead).join("|") === leads, subs.map(lead).join("|") + " was " + leads); }
     var details = list(document.querySelectorAll("details.finding"));
     var open = function () { return details.filter(function (d) { return d.open; }).length; };
     var expand = document.querySelector('button[data-details="open"]'), collapse = document.querySelector('button[data-details="close"]');
@@ -176,7 +181,8 @@ type browserPage struct {
 	svgs       int      // <svg class="chart"> elements
 	mini       bool     // small charts (fleet rows) rather than figures
 	captions   []string // chart titles
-	screenshot string
+	screenshot string   // the reference picture in samples/ ("": none kept)
+	subRows    bool     // rows under others (a host's namespaces) to keep in place when sorted
 }
 
 var (
@@ -221,6 +227,9 @@ func TestHTMLInBrowser(t *testing.T) {
 		{name: "tengine-before.report", args: []string{"report", before}, svgs: len(rep.Charts), captions: captions, screenshot: "tengine-before.report.png"},
 		{name: "tengine-diff", args: []string{"diff", before, after}, svgs: sides, captions: append(pairTitles, "Not in this snapshot."), screenshot: "tengine-diff.png"},
 		{name: "fleet", args: []string{"fleet", before, after, sibling}, svgs: 3, mini: true, captions: []string{">utilisation</th>"}, screenshot: "fleet.png"},
+		// A host with containers and pods: their rows stay under it when sorted.
+		{name: "fleet-namespaces", args: []string{"fleet", before, goldenSnapshot(t, "docker-host"), after, sibling}, svgs: 4, mini: true, subRows: true,
+			captions: []string{">utilisation</th>", `<tr class="sub"><td>└ container api</td>`}},
 	}
 	dir := t.TempDir()
 	for _, p := range pages {
@@ -243,11 +252,14 @@ func TestHTMLInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			dom, console = runChromium(t, bin, tested, "--dump-dom")
-			checkScriptTests(t, dom, p.mini)
+			checkScriptTests(t, dom, p.mini, p.subRows)
 			for _, l := range console {
 				t.Errorf("console message from the tested copy: %s", l)
 			}
-			// The picture.
+			// The picture (of the pages kept as references).
+			if p.screenshot == "" {
+				return
+			}
 			shot := filepath.Join(dir, p.name+".png")
 			runChromium(t, bin, file, "--screenshot="+shot, "--window-size=1280,2400")
 			checkScreenshot(t, shot, p)
@@ -316,7 +328,7 @@ func checkDOM(t *testing.T, dom string, p browserPage) {
 }
 
 // checkScriptTests reads the outcomes pageTest recorded.
-func checkScriptTests(t *testing.T, dom string, fleet bool) {
+func checkScriptTests(t *testing.T, dom string, fleet, subRows bool) {
 	t.Helper()
 	got := map[string]string{}
 	for _, m := range testAttr.FindAllStringSubmatch(dom, -1) {
@@ -328,6 +340,11 @@ func checkScriptTests(t *testing.T, dom string, fleet bool) {
 	want := map[string]string{"sort": "ok", "details": "ok"}
 	if fleet {
 		want["details"] = "none"
+	}
+	if subRows {
+		want["sub"] = "ok"
+	} else if _, ok := got["sub"]; ok {
+		t.Errorf("script test sub ran on a page without sub rows: %q", got["sub"])
 	}
 	for k, w := range want {
 		if got[k] != w {
