@@ -17,13 +17,22 @@ import (
 // variantSnapshot collects a copy of a fixture host with some files replaced, deterministically.
 func variantSnapshot(t *testing.T, host, name string, mods map[string]string) string {
 	t.Helper()
+	return changedSnapshot(t, host, name, func(root string) {
+		for p, content := range mods {
+			if err := os.WriteFile(filepath.Join(root, p), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// changedSnapshot collects a copy of a fixture host after change(root),
+// deterministically; a name starting with "after" is dated later.
+func changedSnapshot(t *testing.T, host, name string, change func(root string)) string {
+	t.Helper()
 	root := filepath.Join(t.TempDir(), host)
 	fixture.CopyTree(t, filepath.Join("../../testdata/hosts", host), root)
-	for p, content := range mods {
-		if err := os.WriteFile(filepath.Join(root, p), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	change(root)
 	out := filepath.Join(t.TempDir(), name+".tgz")
 	f, err := os.Create(out)
 	if err != nil {

@@ -2,51 +2,20 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/netsnap/netsnap/internal/fixture"
-	"github.com/netsnap/netsnap/snapshot/collect"
 )
-
-// dockerHostVariant collects docker-host with its api container changed by
-// change (which gets the tree's root), at the given clock offset.
-func dockerHostVariant(t *testing.T, name string, later bool, change func(root string)) string {
-	t.Helper()
-	root := filepath.Join(t.TempDir(), "docker-host")
-	fixture.CopyTree(t, "../../testdata/hosts/docker-host", root)
-	if change != nil {
-		change(root)
-	}
-	out := filepath.Join(t.TempDir(), name+".tgz")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	clock := fixedClock()
-	if later {
-		for range 7200 {
-			clock()
-		}
-	}
-	if _, err := collect.Run(context.Background(), collect.Options{Root: root, Samples: 2, Interval: 1, Now: clock, Version: "test"}, f); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // The api container restarted with a larger backlog: a new network
 // namespace (another inode), no overflow. diff matches it by its name and
 // calls the overflow resolved, not "resolved in one namespace, absent from
 // a new one".
 func TestDiffMatchesNamespacesByName(t *testing.T) {
-	before := dockerHostVariant(t, "before", false, nil)
-	after := dockerHostVariant(t, "after", true, func(root string) {
+	before := changedSnapshot(t, "docker-host", "before", func(string) {})
+	after := changedSnapshot(t, "docker-host", "after", func(root string) {
 		for _, pid := range []string{"5100", "5101"} {
 			link := filepath.Join(root, "proc", pid, "ns", "net")
 			if err := os.Remove(link); err != nil {
